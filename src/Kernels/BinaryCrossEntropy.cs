@@ -1,0 +1,305 @@
+using Kernels.Internal.Drivers;
+using Kernels.Internal.Operators;
+using Kernels.Internal.Validation;
+
+namespace Kernels;
+
+/// <summary>
+/// Binary cross-entropy, C = -(1/n) Σx Σj [y ln a + (1-y) ln(1-a)], from logits z (a = σ(z), computed stably)
+/// or from probabilities a, as fused single passes: each input is read once, each output written once,
+/// nothing is allocated, no thread is started.
+/// </summary>
+/// <remarks>
+/// <para><b>Logits</b> (<c>Losses</c>, <c>Cost</c>, <c>CostAndGradient</c>): loss = softplus(z) - z·y =
+/// max(z,0) - z·y + log1p(e^{-|z|}), computed as |z|·(z ≥ 0 ? 1-y : y) + log1p(e^{-|z|}) (no cancellation for
+/// y ∈ [0,1]); gradient σ(z) - y computed as (1-y) - e/(1+e) for z ≥ 0 and e/(1+e) - y for z &lt; 0
+/// (e = e^{-|z|}), so it keeps full relative accuracy when σ saturates. Accuracy against
+/// <see cref="Reference.BinaryCrossEntropy"/>: loss within 4 ulp; gradient within 4 ulp for targets in {0,1}
+/// and within 2^-22·s absolute for soft targets (σ(z) - y cancels when σ(z) ≈ y); results below the smallest
+/// normal float are within one smallest normal. Targets are not range-checked: the formula is defined for any
+/// real y (as in PyTorch and TensorFlow). NaN in a logit or target gives NaN in that element's loss and gradient
+/// and in the cost. z = +∞ gives loss (1-y)·∞ (0 when y = 1) and gradient s·(1-y); z = -∞ gives loss y·∞ (0 when
+/// y = 0) and gradient -s·y. Outputs may be exactly the memory of <c>logits</c> (in-place); any other overlap throws.</para>
+/// <para><b>Probabilities</b> (<c>…FromProbabilities</c>): PyTorch's BCELoss: loss = -(y·max(ln a, -100) +
+/// (1-y)·max(ln(1-a), -100)), gradient ∂/∂a = s·(a - y)/max(a(1-a), 1e-12); ln(1-a) is computed as log1p(-a)
+/// where that is the accurate form. Loss and gradient within 4 ulp of the reference. A probability or target
+/// outside [0,1] (±∞ included) throws <see cref="ArgumentOutOfRangeException"/> naming the parameter; it is detected
+/// during the pass, so the outputs are then unspecified, while the inputs are never written. NaN is not rejected:
+/// it propagates to that element's loss and gradient and to the cost. No output may overlap an input.</para>
+/// <para><b>Reduction</b>: s = 1/n for <see cref="Reduction.Mean"/> (n samples; an empty batch costs 0) and
+/// s = 1 for <see cref="Reduction.Sum"/>. Costs are summed in a fixed blocked order with double partials
+/// (relative error ~1e-7 at n = 2^24).</para>
+/// <para><b>Determinism</b>: every output bit is identical whatever the SIMD width in use (512, 256, 128 bits or
+/// scalar) and whatever the alignment of the spans.</para>
+/// <para><b>Multi-output</b> overloads take n samples of k = <c>outputCount</c> outputs, row-major. The per-sample
+/// loss is the sum over the sample's k outputs times its sample weight; <see cref="Reduction.Mean"/> divides by n
+/// (the number of samples, as the formula does; PyTorch's mean divides by n·k instead). Optional
+/// <c>sampleWeights</c> (length n) scale each sample's loss and gradient (PyTorch's <c>weight</c>); optional
+/// <c>positiveWeights</c> (length k, logits only) weight the positive term of each output (PyTorch's
+/// <c>pos_weight</c>): loss = p·y·softplus(-z) + (1-y)·softplus(z). Pass an empty span for "no weights".
+/// Weights are not range-checked; NaN weights give NaN.</para>
+/// </remarks>
+public static class BinaryCrossEntropy
+{
+    /// <summary>Writes the per-element loss <c>losses[i] = softplus(z_i) - z_i·y_i</c> of logits.</summary>
+    /// <param name="logits">Logits z, length n.</param>
+    /// <param name="targets">Targets y, length n (any real; not range-checked).</param>
+    /// <param name="losses">Destination, length n; may be exactly <paramref name="logits"/>.</param>
+    /// <exception cref="ArgumentException">A length differs from n, or <paramref name="losses"/> overlaps an input other than exactly <paramref name="logits"/>.</exception>
+    public static void Losses(ReadOnlySpan<float> logits, ReadOnlySpan<float> targets, Span<float> losses) =>
+        Evaluate<SigmoidCrossEntropyOperator>(logits, targets, 1, default, default, default, losses, Reduction.Sum, Names.Logits, requireGradient: false, requireLosses: true);
+
+    /// <summary>The cost Σ losses (<see cref="Reduction.Sum"/>) or (1/n) Σ losses (<see cref="Reduction.Mean"/>) of logits.</summary>
+    /// <param name="logits">Logits z, length n.</param>
+    /// <param name="targets">Targets y, length n.</param>
+    /// <param name="reduction">Sum or mean over the n samples.</param>
+    /// <returns>The cost; NaN if any logit or target is NaN.</returns>
+    /// <exception cref="ArgumentException">The lengths differ.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="reduction"/> is not defined.</exception>
+    public static float Cost(ReadOnlySpan<float> logits, ReadOnlySpan<float> targets, Reduction reduction = Reduction.Mean) =>
+        Evaluate<SigmoidCrossEntropyOperator>(logits, targets, 1, default, default, default, default, reduction, Names.Logits, requireGradient: false, requireLosses: false);
+
+    /// <summary>
+    /// Fused: returns the cost and writes <c>gradient[i] = ∂Cost/∂z_i = s·(σ(z_i) - y_i)</c>, s = 1/n for
+    /// <see cref="Reduction.Mean"/>, 1 for <see cref="Reduction.Sum"/>, in one pass.
+    /// </summary>
+    /// <param name="logits">Logits z, length n.</param>
+    /// <param name="targets">Targets y, length n.</param>
+    /// <param name="gradient">Destination, length n; may be exactly <paramref name="logits"/> (in-place).</param>
+    /// <param name="reduction">Sum or mean over the n samples.</param>
+    /// <returns>The cost, as <see cref="Cost(ReadOnlySpan{float}, ReadOnlySpan{float}, Reduction)"/>.</returns>
+    /// <exception cref="ArgumentException">A length differs, or <paramref name="gradient"/> overlaps an input other than exactly <paramref name="logits"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="reduction"/> is not defined.</exception>
+    public static float CostAndGradient(ReadOnlySpan<float> logits, ReadOnlySpan<float> targets, Span<float> gradient, Reduction reduction = Reduction.Mean) =>
+        Evaluate<SigmoidCrossEntropyOperator>(logits, targets, 1, default, default, gradient, default, reduction, Names.Logits, requireGradient: true, requireLosses: false);
+
+    /// <summary>Fused: returns the cost, writes the gradient s·(σ(z) - y) and the per-element losses, in one pass.</summary>
+    /// <param name="logits">Logits z, length n.</param>
+    /// <param name="targets">Targets y, length n.</param>
+    /// <param name="gradient">Destination, length n; may be exactly <paramref name="logits"/>.</param>
+    /// <param name="losses">Destination, length n; may be exactly <paramref name="logits"/> if <paramref name="gradient"/> is not.</param>
+    /// <param name="reduction">Sum or mean over the n samples.</param>
+    /// <returns>The cost.</returns>
+    /// <exception cref="ArgumentException">A length differs, the two destinations overlap, or a destination overlaps an input other than exactly <paramref name="logits"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="reduction"/> is not defined.</exception>
+    public static float CostAndGradient(ReadOnlySpan<float> logits, ReadOnlySpan<float> targets, Span<float> gradient, Span<float> losses, Reduction reduction = Reduction.Mean) =>
+        Evaluate<SigmoidCrossEntropyOperator>(logits, targets, 1, default, default, gradient, losses, reduction, Names.Logits, requireGradient: true, requireLosses: true);
+
+    /// <summary>Multi-output, weighted: writes each sample's loss Σj w_i·[p_j·y·softplus(-z) + (1-y)·softplus(z)].</summary>
+    /// <param name="logits">Logits, n×k row-major.</param>
+    /// <param name="targets">Targets, n×k.</param>
+    /// <param name="outputCount">k ≥ 1, the outputs per sample; n = logits.Length / k.</param>
+    /// <param name="sampleWeights">Empty, or n per-sample weights w_i.</param>
+    /// <param name="positiveWeights">Empty, or k per-output positive weights p_j (PyTorch's pos_weight).</param>
+    /// <param name="sampleLosses">Destination, length n.</param>
+    /// <exception cref="ArgumentException">A length is inconsistent with n and k, or an output overlaps an input.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="outputCount"/> ≤ 0.</exception>
+    public static void Losses(ReadOnlySpan<float> logits, ReadOnlySpan<float> targets, int outputCount, ReadOnlySpan<float> sampleWeights, ReadOnlySpan<float> positiveWeights, Span<float> sampleLosses) =>
+        Evaluate<SigmoidCrossEntropyOperator>(logits, targets, outputCount, sampleWeights, positiveWeights, default, sampleLosses, Reduction.Sum, Names.LogitsPerSample, requireGradient: false, requireLosses: true);
+
+    /// <summary>Multi-output, weighted cost: Σ of the sample losses, divided by n for <see cref="Reduction.Mean"/>.</summary>
+    /// <param name="logits">Logits, n×k row-major.</param>
+    /// <param name="targets">Targets, n×k.</param>
+    /// <param name="outputCount">k ≥ 1.</param>
+    /// <param name="sampleWeights">Empty, or n per-sample weights.</param>
+    /// <param name="positiveWeights">Empty, or k per-output positive weights.</param>
+    /// <param name="reduction">Sum, or mean over the n samples (not over n·k).</param>
+    /// <returns>The cost.</returns>
+    /// <exception cref="ArgumentException">A length is inconsistent with n and k.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="outputCount"/> ≤ 0 or <paramref name="reduction"/> is not defined.</exception>
+    public static float Cost(ReadOnlySpan<float> logits, ReadOnlySpan<float> targets, int outputCount, ReadOnlySpan<float> sampleWeights, ReadOnlySpan<float> positiveWeights, Reduction reduction = Reduction.Mean) =>
+        Evaluate<SigmoidCrossEntropyOperator>(logits, targets, outputCount, sampleWeights, positiveWeights, default, default, reduction, Names.LogitsPerSample, requireGradient: false, requireLosses: false);
+
+    /// <summary>
+    /// Multi-output, weighted, fused: returns the cost, writes the n×k gradient
+    /// s·w_i·(σ(z)·(1 + (p_j - 1)·y) - p_j·y) and, if <paramref name="sampleLosses"/> is not empty, the n sample losses.
+    /// </summary>
+    /// <param name="logits">Logits, n×k row-major.</param>
+    /// <param name="targets">Targets, n×k.</param>
+    /// <param name="outputCount">k ≥ 1.</param>
+    /// <param name="sampleWeights">Empty, or n per-sample weights.</param>
+    /// <param name="positiveWeights">Empty, or k per-output positive weights.</param>
+    /// <param name="gradient">Destination, n×k; may be exactly <paramref name="logits"/>.</param>
+    /// <param name="sampleLosses">Empty (not written), or a destination of length n.</param>
+    /// <param name="reduction">Sum, or mean over the n samples.</param>
+    /// <returns>The cost.</returns>
+    /// <exception cref="ArgumentException">A length is inconsistent with n and k, or an output overlaps an input other than the documented in-place case.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="outputCount"/> ≤ 0 or <paramref name="reduction"/> is not defined.</exception>
+    public static float CostAndGradient(ReadOnlySpan<float> logits, ReadOnlySpan<float> targets, int outputCount, ReadOnlySpan<float> sampleWeights, ReadOnlySpan<float> positiveWeights, Span<float> gradient, Span<float> sampleLosses, Reduction reduction = Reduction.Mean) =>
+        Evaluate<SigmoidCrossEntropyOperator>(logits, targets, outputCount, sampleWeights, positiveWeights, gradient, sampleLosses, reduction, Names.LogitsPerSample, requireGradient: true, requireLosses: false);
+
+    /// <summary>Writes the per-element loss -(y·max(ln a, -100) + (1-y)·max(ln(1-a), -100)) of probabilities a.</summary>
+    /// <param name="probabilities">Probabilities a ∈ [0,1], length n.</param>
+    /// <param name="targets">Targets y ∈ [0,1], length n.</param>
+    /// <param name="losses">Destination, length n; must not overlap an input.</param>
+    /// <exception cref="ArgumentException">A length differs, or <paramref name="losses"/> overlaps an input.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A probability or target is outside [0,1] (NaN is allowed and propagates).</exception>
+    public static void LossesFromProbabilities(ReadOnlySpan<float> probabilities, ReadOnlySpan<float> targets, Span<float> losses) =>
+        Evaluate<ProbabilityCrossEntropyOperator>(probabilities, targets, 1, default, default, default, losses, Reduction.Sum, Names.Probabilities, requireGradient: false, requireLosses: true);
+
+    /// <summary>The cost of probabilities: Σ or mean of the clamped per-element losses.</summary>
+    /// <param name="probabilities">Probabilities a ∈ [0,1], length n.</param>
+    /// <param name="targets">Targets y ∈ [0,1], length n.</param>
+    /// <param name="reduction">Sum or mean over the n samples.</param>
+    /// <returns>The cost; NaN if any input is NaN.</returns>
+    /// <exception cref="ArgumentException">The lengths differ.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A value is outside [0,1], or <paramref name="reduction"/> is not defined.</exception>
+    public static float CostFromProbabilities(ReadOnlySpan<float> probabilities, ReadOnlySpan<float> targets, Reduction reduction = Reduction.Mean) =>
+        Evaluate<ProbabilityCrossEntropyOperator>(probabilities, targets, 1, default, default, default, default, reduction, Names.Probabilities, requireGradient: false, requireLosses: false);
+
+    /// <summary>Fused: returns the cost and writes <c>gradient[i] = s·(a_i - y_i)/max(a_i(1-a_i), 1e-12)</c>.</summary>
+    /// <param name="probabilities">Probabilities a ∈ [0,1], length n.</param>
+    /// <param name="targets">Targets y ∈ [0,1], length n.</param>
+    /// <param name="gradient">Destination, length n; must not overlap an input.</param>
+    /// <param name="reduction">Sum or mean over the n samples.</param>
+    /// <returns>The cost.</returns>
+    /// <exception cref="ArgumentException">A length differs, or <paramref name="gradient"/> overlaps an input.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A value is outside [0,1], or <paramref name="reduction"/> is not defined.</exception>
+    public static float CostAndGradientFromProbabilities(ReadOnlySpan<float> probabilities, ReadOnlySpan<float> targets, Span<float> gradient, Reduction reduction = Reduction.Mean) =>
+        Evaluate<ProbabilityCrossEntropyOperator>(probabilities, targets, 1, default, default, gradient, default, reduction, Names.Probabilities, requireGradient: true, requireLosses: false);
+
+    /// <summary>Fused: returns the cost, writes the gradient and the per-element losses of probabilities.</summary>
+    /// <param name="probabilities">Probabilities a ∈ [0,1], length n.</param>
+    /// <param name="targets">Targets y ∈ [0,1], length n.</param>
+    /// <param name="gradient">Destination, length n.</param>
+    /// <param name="losses">Destination, length n.</param>
+    /// <param name="reduction">Sum or mean over the n samples.</param>
+    /// <returns>The cost.</returns>
+    /// <exception cref="ArgumentException">A length differs, or any two of the spans overlap.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A value is outside [0,1], or <paramref name="reduction"/> is not defined.</exception>
+    public static float CostAndGradientFromProbabilities(ReadOnlySpan<float> probabilities, ReadOnlySpan<float> targets, Span<float> gradient, Span<float> losses, Reduction reduction = Reduction.Mean) =>
+        Evaluate<ProbabilityCrossEntropyOperator>(probabilities, targets, 1, default, default, gradient, losses, reduction, Names.Probabilities, requireGradient: true, requireLosses: true);
+
+    /// <summary>Multi-output, weighted: writes each sample's loss w_i·Σj (clamped BCE of a_ij against y_ij).</summary>
+    /// <param name="probabilities">Probabilities, n×k row-major, in [0,1].</param>
+    /// <param name="targets">Targets, n×k, in [0,1].</param>
+    /// <param name="outputCount">k ≥ 1.</param>
+    /// <param name="sampleWeights">Empty, or n per-sample weights.</param>
+    /// <param name="sampleLosses">Destination, length n.</param>
+    /// <exception cref="ArgumentException">A length is inconsistent with n and k, or an output overlaps an input.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="outputCount"/> ≤ 0, or a value is outside [0,1].</exception>
+    public static void LossesFromProbabilities(ReadOnlySpan<float> probabilities, ReadOnlySpan<float> targets, int outputCount, ReadOnlySpan<float> sampleWeights, Span<float> sampleLosses) =>
+        Evaluate<ProbabilityCrossEntropyOperator>(probabilities, targets, outputCount, sampleWeights, default, default, sampleLosses, Reduction.Sum, Names.ProbabilitiesPerSample, requireGradient: false, requireLosses: true);
+
+    /// <summary>Multi-output, weighted cost of probabilities; <see cref="Reduction.Mean"/> divides by n samples.</summary>
+    /// <param name="probabilities">Probabilities, n×k row-major, in [0,1].</param>
+    /// <param name="targets">Targets, n×k, in [0,1].</param>
+    /// <param name="outputCount">k ≥ 1.</param>
+    /// <param name="sampleWeights">Empty, or n per-sample weights.</param>
+    /// <param name="reduction">Sum, or mean over the n samples.</param>
+    /// <returns>The cost.</returns>
+    /// <exception cref="ArgumentException">A length is inconsistent with n and k.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="outputCount"/> ≤ 0, a value is outside [0,1], or <paramref name="reduction"/> is not defined.</exception>
+    public static float CostFromProbabilities(ReadOnlySpan<float> probabilities, ReadOnlySpan<float> targets, int outputCount, ReadOnlySpan<float> sampleWeights, Reduction reduction = Reduction.Mean) =>
+        Evaluate<ProbabilityCrossEntropyOperator>(probabilities, targets, outputCount, sampleWeights, default, default, default, reduction, Names.ProbabilitiesPerSample, requireGradient: false, requireLosses: false);
+
+    /// <summary>Multi-output, weighted, fused: returns the cost, writes the n×k gradient and optionally the n sample losses.</summary>
+    /// <param name="probabilities">Probabilities, n×k row-major, in [0,1].</param>
+    /// <param name="targets">Targets, n×k, in [0,1].</param>
+    /// <param name="outputCount">k ≥ 1.</param>
+    /// <param name="sampleWeights">Empty, or n per-sample weights.</param>
+    /// <param name="gradient">Destination, n×k.</param>
+    /// <param name="sampleLosses">Empty (not written), or a destination of length n.</param>
+    /// <param name="reduction">Sum, or mean over the n samples.</param>
+    /// <returns>The cost.</returns>
+    /// <exception cref="ArgumentException">A length is inconsistent with n and k, or any output overlaps an input or the other output.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="outputCount"/> ≤ 0, a value is outside [0,1], or <paramref name="reduction"/> is not defined.</exception>
+    public static float CostAndGradientFromProbabilities(ReadOnlySpan<float> probabilities, ReadOnlySpan<float> targets, int outputCount, ReadOnlySpan<float> sampleWeights, Span<float> gradient, Span<float> sampleLosses, Reduction reduction = Reduction.Mean) =>
+        Evaluate<ProbabilityCrossEntropyOperator>(probabilities, targets, outputCount, sampleWeights, default, gradient, sampleLosses, reduction, Names.ProbabilitiesPerSample, requireGradient: true, requireLosses: false);
+
+    private static float Evaluate<TOperator>(
+        ReadOnlySpan<float> predictions, ReadOnlySpan<float> targets, int outputCount,
+        ReadOnlySpan<float> sampleWeights, ReadOnlySpan<float> positiveWeights,
+        Span<float> gradient, Span<float> losses, Reduction reduction, Names names, bool requireGradient, bool requireLosses)
+        where TOperator : IPointwiseLossOperator
+    {
+        ValidateArguments(
+            predictions, targets, outputCount, sampleWeights, positiveWeights, gradient, losses, reduction,
+            names.Predictions, names.Losses, inPlaceAllowed: !TOperator.HasDomain, requireGradient, requireLosses);
+        int samples = predictions.Length / outputCount;
+        float scale = reduction == Reduction.Mean && samples > 0 ? 1f / samples : 1f;
+        PointwiseLossPass pass = new()
+        {
+            Predictions = predictions,
+            Targets = targets,
+            PositiveWeights = outputCount == 1 ? default : positiveWeights,
+            PositiveWeight = outputCount == 1 && !positiveWeights.IsEmpty ? positiveWeights[0] : 1f,
+            GradientScale = scale,
+            Gradient = gradient,
+        };
+
+        double total;
+        DomainViolation violation;
+        if (outputCount == 1)
+        {
+            // One output per sample: the sample weights are per-element weights of one flat pass.
+            pass.ElementWeights = sampleWeights;
+            pass.Losses = losses;
+            total = PointwiseLossDriver.Run<TOperator>(pass, out violation);
+        }
+        else
+        {
+            total = PointwiseLossDriver.RunRows<TOperator>(pass, outputCount, sampleWeights, losses, out violation);
+        }
+
+        if (violation != DomainViolation.None)
+        {
+            string name = violation == DomainViolation.Prediction ? names.Predictions : "targets";
+            throw new ArgumentOutOfRangeException(name, $"Every value of '{name}' must lie in [0, 1].");
+        }
+
+        return reduction == Reduction.Mean ? (samples == 0 ? 0f : (float)(total / samples)) : (float)total;
+    }
+
+    /// <summary>The argument rules shared by this class and <see cref="Reference.BinaryCrossEntropy"/>.</summary>
+    internal static void ValidateArguments(
+        ReadOnlySpan<float> predictions, ReadOnlySpan<float> targets, int outputCount,
+        ReadOnlySpan<float> sampleWeights, ReadOnlySpan<float> positiveWeights,
+        ReadOnlySpan<float> gradient, ReadOnlySpan<float> losses, Reduction reduction,
+        string predictionsName, string lossesName, bool inPlaceAllowed, bool requireGradient, bool requireLosses)
+    {
+        SpanGuard.SameLength(predictions, predictionsName, targets, "targets");
+        int samples = SpanGuard.OutputCount(outputCount, predictions.Length, predictionsName);
+        SpanGuard.EmptyOrLength(sampleWeights, samples, "sampleWeights", "one weight per sample");
+        SpanGuard.EmptyOrLength(positiveWeights, outputCount, "positiveWeights", "one weight per output");
+        if (reduction is not (Reduction.Sum or Reduction.Mean))
+        {
+            throw new ArgumentOutOfRangeException(nameof(reduction), reduction, "Unknown reduction.");
+        }
+
+        if (requireGradient)
+        {
+            SpanGuard.SameLength(predictions, predictionsName, gradient, "gradient");
+            CheckOutput(gradient, "gradient", predictions, predictionsName, targets, sampleWeights, positiveWeights, inPlaceAllowed);
+        }
+
+        if (requireLosses || !losses.IsEmpty)
+        {
+            if (losses.Length != samples)
+            {
+                throw new ArgumentException($"'{lossesName}' has length {losses.Length}; it must have length {samples} (one loss per sample).", lossesName);
+            }
+
+            CheckOutput(losses, lossesName, predictions, predictionsName, targets, sampleWeights, positiveWeights, inPlaceAllowed);
+            SpanGuard.NoOverlap(losses, lossesName, gradient, "gradient", allowExactAlias: false);
+        }
+    }
+
+    private static void CheckOutput(
+        ReadOnlySpan<float> output, string outputName, ReadOnlySpan<float> predictions, string predictionsName,
+        ReadOnlySpan<float> targets, ReadOnlySpan<float> sampleWeights, ReadOnlySpan<float> positiveWeights, bool inPlaceAllowed)
+    {
+        SpanGuard.NoOverlap(output, outputName, predictions, predictionsName, allowExactAlias: inPlaceAllowed);
+        SpanGuard.NoOverlap(output, outputName, targets, "targets", allowExactAlias: false);
+        SpanGuard.NoOverlap(output, outputName, sampleWeights, "sampleWeights", allowExactAlias: false);
+        SpanGuard.NoOverlap(output, outputName, positiveWeights, "positiveWeights", allowExactAlias: false);
+    }
+
+    private readonly record struct Names(string Predictions, string Losses)
+    {
+        public static Names Logits => new("logits", "losses");
+        public static Names Probabilities => new("probabilities", "losses");
+        public static Names LogitsPerSample => new("logits", "sampleLosses");
+        public static Names ProbabilitiesPerSample => new("probabilities", "sampleLosses");
+    }
+}

@@ -1,0 +1,214 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using Kernels.Internal.Operators;
+using Kernels.Internal.Simd;
+
+namespace Kernels.Internal.Drivers;
+
+/// <summary>Which input of a pass held a value outside the operator's domain.</summary>
+internal enum DomainViolation
+{
+    None,
+    Prediction,
+    Target,
+}
+
+/// <summary>
+/// Everything one fused pass reads and writes. Empty optional spans mean "absent": weights default to 1
+/// (<see cref="PositiveWeight"/> stands in for <see cref="PositiveWeights"/>), outputs are not written.
+/// Lengths and overlaps are validated by the public API before a pass is built.
+/// </summary>
+internal ref struct PointwiseLossPass
+{
+    public ReadOnlySpan<float> Predictions;
+    public ReadOnlySpan<float> Targets;
+    public ReadOnlySpan<float> ElementWeights;
+    public ReadOnlySpan<float> PositiveWeights;
+    public float PositiveWeight;
+    public float GradientScale;
+    public Span<float> Gradient;
+    public Span<float> Losses;
+}
+
+/// <summary>
+/// Walks the spans of a pointwise loss once: reads predictions and targets (and weights), writes gradient and
+/// losses, and sums the losses with <see cref="BlockedSum"/>. Full 16-element groups run on the widest
+/// accelerated lanes; the last &lt; 16 elements run the same operator on <see cref="ScalarLanes"/>, so a tail
+/// never reads or writes outside the spans and produces the same bits as a vector would.
+/// </summary>
+internal static class PointwiseLossDriver
+{
+    /// <summary>Runs the pass; returns the sum of the (weighted) losses in double.</summary>
+    public static double Run<TOperator>(scoped in PointwiseLossPass pass, out DomainViolation violation)
+        where TOperator : IPointwiseLossOperator
+    {
+        if (Vector512.IsHardwareAccelerated)
+        {
+            return Run<TOperator, Lanes512>(pass, out violation);
+        }
+
+        if (Vector256.IsHardwareAccelerated)
+        {
+            return Run<TOperator, Lanes256>(pass, out violation);
+        }
+
+        if (Vector128.IsHardwareAccelerated)
+        {
+            return Run<TOperator, Lanes128>(pass, out violation);
+        }
+
+        return Run<TOperator, ScalarLanes>(pass, out violation);
+    }
+
+    /// <summary>
+    /// The pass over n rows of k outputs: row i is a pointwise pass of its own with gradient scale
+    /// <c>gradientScale·sampleWeights[i]</c> and per-output positive weights; its unweighted loss sum is multiplied
+    /// by the sample weight in double, written to <c>sampleLosses[i]</c> (if given) and added to the total in row order.
+    /// </summary>
+    public static double RunRows<TOperator>(
+        scoped in PointwiseLossPass pass, int outputCount, ReadOnlySpan<float> sampleWeights, Span<float> sampleLosses,
+        out DomainViolation violation)
+        where TOperator : IPointwiseLossOperator
+    {
+        int rows = pass.Predictions.Length / outputCount;
+        double total = 0;
+        violation = DomainViolation.None;
+        for (int row = 0; row < rows; row++)
+        {
+            int start = row * outputCount;
+            float sampleWeight = sampleWeights.IsEmpty ? 1f : sampleWeights[row];
+            PointwiseLossPass rowPass = new()
+            {
+                Predictions = pass.Predictions.Slice(start, outputCount),
+                Targets = pass.Targets.Slice(start, outputCount),
+                PositiveWeights = pass.PositiveWeights,
+                PositiveWeight = pass.PositiveWeight,
+                GradientScale = pass.GradientScale * sampleWeight,
+                Gradient = pass.Gradient.IsEmpty ? default : pass.Gradient.Slice(start, outputCount),
+            };
+            double rowLoss = sampleWeight * Run<TOperator>(rowPass, out DomainViolation rowViolation);
+            if (violation == DomainViolation.None)
+            {
+                violation = rowViolation;
+            }
+
+            if (!sampleLosses.IsEmpty)
+            {
+                sampleLosses[row] = (float)rowLoss;
+            }
+
+            total += rowLoss;
+        }
+
+        return total;
+    }
+
+    private static double Run<TOperator, T>(scoped in PointwiseLossPass pass, out DomainViolation violation)
+        where TOperator : IPointwiseLossOperator
+        where T : struct, ISimdLanes<T>
+    {
+        Cursor cursor = new(pass);
+        nuint length = (nuint)pass.Predictions.Length;
+        BlockedSum sum = default;
+        T badPredictions = T.Create(0f), badTargets = T.Create(0f);
+        ScalarLanes badPredictionTail = ScalarLanes.Create(0f), badTargetTail = ScalarLanes.Create(0f);
+
+        nuint i = 0;
+        while (i < length)
+        {
+            nuint blockEnd = nuint.Min(i + BlockedSum.BlockLength, length);
+            nuint groupsEnd = i + ((blockEnd - i) & ~(nuint)(BlockedSum.LaneCount - 1));
+            for (; i < groupsEnd; i += BlockedSum.LaneCount)
+            {
+                for (int lane = 0; lane < BlockedSum.LaneCount; lane += T.Count)
+                {
+                    Step<TOperator, T>(ref cursor, i + (nuint)lane, lane, ref sum, ref badPredictions, ref badTargets);
+                }
+            }
+
+            // Only the last block can end inside a group: its tail runs element by element, same operator.
+            for (; i < blockEnd; i++)
+            {
+                Step<TOperator, ScalarLanes>(ref cursor, i, (int)(i % BlockedSum.LaneCount), ref sum, ref badPredictionTail, ref badTargetTail);
+            }
+
+            sum.FoldBlock();
+        }
+
+        violation =
+            TOperator.HasDomain && (T.AnyBitSet(badPredictions) || ScalarLanes.AnyBitSet(badPredictionTail)) ? DomainViolation.Prediction :
+            TOperator.HasDomain && (T.AnyBitSet(badTargets) || ScalarLanes.AnyBitSet(badTargetTail)) ? DomainViolation.Target :
+            DomainViolation.None;
+        return sum.Total();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Step<TOperator, T>(ref Cursor cursor, nuint i, int lane, ref BlockedSum sum, ref T badPredictions, ref T badTargets)
+        where TOperator : IPointwiseLossOperator
+        where T : struct, ISimdLanes<T>
+    {
+        T prediction = T.Load(ref cursor.Predictions, i);
+        T target = T.Load(ref cursor.Targets, i);
+        if (TOperator.HasDomain)
+        {
+            badPredictions = T.Or(badPredictions, TOperator.OutOfDomain(prediction));
+            badTargets = T.Or(badTargets, TOperator.OutOfDomain(target));
+        }
+
+        T positiveWeight = cursor.HasPositiveWeights ? T.Load(ref cursor.PositiveWeights, i) : T.Create(cursor.PositiveWeight);
+        T loss = TOperator.Invoke(prediction, target, positiveWeight, out T gradient);
+        T gradientScale = T.Create(cursor.GradientScale);
+        if (cursor.HasElementWeights)
+        {
+            T weight = T.Load(ref cursor.ElementWeights, i);
+            loss *= weight;
+            gradientScale *= weight;
+        }
+
+        if (cursor.WritesGradient)
+        {
+            T.Store(gradient * gradientScale, ref cursor.Gradient, i);
+        }
+
+        if (cursor.WritesLosses)
+        {
+            T.Store(loss, ref cursor.Losses, i);
+        }
+
+        sum.Add(loss, lane);
+    }
+
+    /// <summary>The pass as raw references, so the hot loop indexes without bounds checks.</summary>
+    private ref struct Cursor
+    {
+        public ref float Predictions;
+        public ref float Targets;
+        public ref float ElementWeights;
+        public ref float PositiveWeights;
+        public ref float Gradient;
+        public ref float Losses;
+        public readonly float PositiveWeight;
+        public readonly float GradientScale;
+        public readonly bool HasElementWeights;
+        public readonly bool HasPositiveWeights;
+        public readonly bool WritesGradient;
+        public readonly bool WritesLosses;
+
+        public Cursor(scoped in PointwiseLossPass pass)
+        {
+            Predictions = ref MemoryMarshal.GetReference(pass.Predictions);
+            Targets = ref MemoryMarshal.GetReference(pass.Targets);
+            ElementWeights = ref MemoryMarshal.GetReference(pass.ElementWeights);
+            PositiveWeights = ref MemoryMarshal.GetReference(pass.PositiveWeights);
+            Gradient = ref MemoryMarshal.GetReference(pass.Gradient);
+            Losses = ref MemoryMarshal.GetReference(pass.Losses);
+            PositiveWeight = pass.PositiveWeight;
+            GradientScale = pass.GradientScale;
+            HasElementWeights = !pass.ElementWeights.IsEmpty;
+            HasPositiveWeights = !pass.PositiveWeights.IsEmpty;
+            WritesGradient = !pass.Gradient.IsEmpty;
+            WritesLosses = !pass.Losses.IsEmpty;
+        }
+    }
+}

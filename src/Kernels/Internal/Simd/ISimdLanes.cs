@@ -1,0 +1,105 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace Kernels.Internal.Simd;
+
+/// <summary>
+/// The handful of lane-wise float operations the loss math is written in. Every loss is written once,
+/// generically over this interface, and instantiated for <see cref="Lanes512"/>, <see cref="Lanes256"/>,
+/// <see cref="Lanes128"/> and <see cref="ScalarLanes"/>: that is what makes every ISA produce the same bits.
+/// </summary>
+/// <remarks>
+/// Rules that keep the instantiations bit-identical: every multiply-add is an explicit
+/// <see cref="FusedMultiplyAdd"/> (never a contracted <c>a * b + c</c>); comparisons return all-ones/all-zeros
+/// masks consumed only by <see cref="Select"/> or bitwise ops; no approximate instructions (rcp, rsqrt).
+/// </remarks>
+internal interface ISimdLanes<TSelf> where TSelf : struct, ISimdLanes<TSelf>
+{
+    /// <summary>Number of floats in one value (1, 4, 8 or 16).</summary>
+    static abstract int Count { get; }
+
+    static abstract TSelf Create(float value);
+    static abstract TSelf Load(ref float source, nuint elementOffset);
+    static abstract void Store(TSelf value, ref float destination, nuint elementOffset);
+
+    static abstract TSelf operator +(TSelf left, TSelf right);
+    static abstract TSelf operator -(TSelf left, TSelf right);
+    static abstract TSelf operator *(TSelf left, TSelf right);
+    static abstract TSelf operator /(TSelf left, TSelf right);
+    static abstract TSelf operator -(TSelf value);
+
+    /// <summary>(a × b) + c rounded once.</summary>
+    static abstract TSelf FusedMultiplyAdd(TSelf a, TSelf b, TSelf c);
+    static abstract TSelf Abs(TSelf value);
+    /// <summary>IEEE maximum: NaN if either operand is NaN.</summary>
+    static abstract TSelf Max(TSelf left, TSelf right);
+
+    static abstract TSelf GreaterThanOrEqual(TSelf left, TSelf right);
+    static abstract TSelf LessThan(TSelf left, TSelf right);
+    static abstract TSelf GreaterThan(TSelf left, TSelf right);
+    static abstract TSelf EqualTo(TSelf left, TSelf right);
+    /// <summary>Lane-wise <c>mask ? ifTrue : ifFalse</c> for all-ones/all-zeros masks.</summary>
+    static abstract TSelf Select(TSelf mask, TSelf ifTrue, TSelf ifFalse);
+    static abstract TSelf Or(TSelf left, TSelf right);
+    static abstract bool AnyBitSet(TSelf value);
+
+    // Bit-level operations on the IEEE-754 representation (float reinterpreted as int32).
+    static abstract TSelf ShiftLeftBits(TSelf value, int count);
+    static abstract TSelf ShiftRightArithmeticBits(TSelf value, int count);
+    static abstract TSelf AndBits(TSelf value, int mask);
+    static abstract TSelf OrBits(TSelf value, int bits);
+    static abstract TSelf AddBits(TSelf value, int addend);
+    /// <summary>Converts the int32 held in each lane's bits to the float of the same value.</summary>
+    static abstract TSelf ConvertBitsToSingle(TSelf value);
+}
+
+/// <summary>Which lane type the drivers run on this process, decided once by the JIT from the enabled ISAs.</summary>
+internal static class ActiveSimd
+{
+    /// <summary>Hardware lane count used by the kernels: 16, 8, 4 or 1 (scalar).</summary>
+    public static int Width =>
+        Vector512.IsHardwareAccelerated ? Lanes512.Count :
+        Vector256.IsHardwareAccelerated ? Lanes256.Count :
+        Vector128.IsHardwareAccelerated ? Lanes128.Count : ScalarLanes.Count;
+}
+
+internal readonly struct ScalarLanes : ISimdLanes<ScalarLanes>
+{
+    private readonly float _value;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] private ScalarLanes(float value) => _value = value;
+    public float Value => _value;
+
+    public static int Count => 1;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static ScalarLanes Create(float value) => new(value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static ScalarLanes Load(ref float source, nuint elementOffset) => new(Unsafe.Add(ref source, elementOffset));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(ScalarLanes value, ref float destination, nuint elementOffset) => Unsafe.Add(ref destination, elementOffset) = value._value;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static ScalarLanes operator +(ScalarLanes left, ScalarLanes right) => new(left._value + right._value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static ScalarLanes operator -(ScalarLanes left, ScalarLanes right) => new(left._value - right._value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static ScalarLanes operator *(ScalarLanes left, ScalarLanes right) => new(left._value * right._value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static ScalarLanes operator /(ScalarLanes left, ScalarLanes right) => new(left._value / right._value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static ScalarLanes operator -(ScalarLanes value) => new(-value._value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static ScalarLanes FusedMultiplyAdd(ScalarLanes a, ScalarLanes b, ScalarLanes c) => new(MathF.FusedMultiplyAdd(a._value, b._value, c._value));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static ScalarLanes Abs(ScalarLanes value) => FromBits(Bits(value) & int.MaxValue);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static ScalarLanes Max(ScalarLanes left, ScalarLanes right) => new(MathF.Max(left._value, right._value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static ScalarLanes GreaterThanOrEqual(ScalarLanes left, ScalarLanes right) => Mask(left._value >= right._value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static ScalarLanes LessThan(ScalarLanes left, ScalarLanes right) => Mask(left._value < right._value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static ScalarLanes GreaterThan(ScalarLanes left, ScalarLanes right) => Mask(left._value > right._value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static ScalarLanes EqualTo(ScalarLanes left, ScalarLanes right) => Mask(left._value == right._value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static ScalarLanes Select(ScalarLanes mask, ScalarLanes ifTrue, ScalarLanes ifFalse) => Bits(mask) != 0 ? ifTrue : ifFalse;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static ScalarLanes Or(ScalarLanes left, ScalarLanes right) => FromBits(Bits(left) | Bits(right));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static bool AnyBitSet(ScalarLanes value) => Bits(value) != 0;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static ScalarLanes ShiftLeftBits(ScalarLanes value, int count) => FromBits(Bits(value) << count);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static ScalarLanes ShiftRightArithmeticBits(ScalarLanes value, int count) => FromBits(Bits(value) >> count);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static ScalarLanes AndBits(ScalarLanes value, int mask) => FromBits(Bits(value) & mask);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static ScalarLanes OrBits(ScalarLanes value, int bits) => FromBits(Bits(value) | bits);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static ScalarLanes AddBits(ScalarLanes value, int addend) => FromBits(unchecked(Bits(value) + addend));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static ScalarLanes ConvertBitsToSingle(ScalarLanes value) => new(Bits(value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] private static int Bits(ScalarLanes value) => BitConverter.SingleToInt32Bits(value._value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] private static ScalarLanes FromBits(int bits) => new(BitConverter.Int32BitsToSingle(bits));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] private static ScalarLanes Mask(bool condition) => FromBits(condition ? -1 : 0);
+}

@@ -1,0 +1,41 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace Kernels.Internal.Simd;
+
+/// <summary>One <see cref="Vector128{T}"/>: 4 floats per operation.</summary>
+internal readonly struct Lanes128 : ISimdLanes<Lanes128>
+{
+    private readonly Vector128<float> _value;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] private Lanes128(Vector128<float> value) => _value = value;
+
+    public static int Count => Vector128<float>.Count;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes128 Create(float value) => new(Vector128.Create(value));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes128 Load(ref float source, nuint elementOffset) => new(Vector128.LoadUnsafe(ref source, elementOffset));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Lanes128 value, ref float destination, nuint elementOffset) => value._value.StoreUnsafe(ref destination, elementOffset);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes128 operator +(Lanes128 left, Lanes128 right) => new(left._value + right._value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes128 operator -(Lanes128 left, Lanes128 right) => new(left._value - right._value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes128 operator *(Lanes128 left, Lanes128 right) => new(left._value * right._value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes128 operator /(Lanes128 left, Lanes128 right) => new(left._value / right._value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes128 operator -(Lanes128 value) => new(-value._value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes128 FusedMultiplyAdd(Lanes128 a, Lanes128 b, Lanes128 c) => new(Vector128.FusedMultiplyAdd(a._value, b._value, c._value));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes128 Abs(Lanes128 value) => new(Vector128.Abs(value._value));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes128 Max(Lanes128 left, Lanes128 right) => new(Vector128.Max(left._value, right._value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes128 GreaterThanOrEqual(Lanes128 left, Lanes128 right) => new(Vector128.GreaterThanOrEqual(left._value, right._value));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes128 LessThan(Lanes128 left, Lanes128 right) => new(Vector128.LessThan(left._value, right._value));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes128 GreaterThan(Lanes128 left, Lanes128 right) => new(Vector128.GreaterThan(left._value, right._value));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes128 EqualTo(Lanes128 left, Lanes128 right) => new(Vector128.Equals(left._value, right._value));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes128 Select(Lanes128 mask, Lanes128 ifTrue, Lanes128 ifFalse) => new(Vector128.ConditionalSelect(mask._value, ifTrue._value, ifFalse._value));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes128 Or(Lanes128 left, Lanes128 right) => new(left._value | right._value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static bool AnyBitSet(Lanes128 value) => value._value.AsInt32() != Vector128<int>.Zero;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes128 ShiftLeftBits(Lanes128 value, int count) => new(Vector128.ShiftLeft(value._value.AsInt32(), count).AsSingle());
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes128 ShiftRightArithmeticBits(Lanes128 value, int count) => new(Vector128.ShiftRightArithmetic(value._value.AsInt32(), count).AsSingle());
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes128 AndBits(Lanes128 value, int mask) => new((value._value.AsInt32() & Vector128.Create(mask)).AsSingle());
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes128 OrBits(Lanes128 value, int bits) => new((value._value.AsInt32() | Vector128.Create(bits)).AsSingle());
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes128 AddBits(Lanes128 value, int addend) => new((value._value.AsInt32() + Vector128.Create(addend)).AsSingle());
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes128 ConvertBitsToSingle(Lanes128 value) => new(Vector128.ConvertToSingle(value._value.AsInt32()));
+}

@@ -1,0 +1,41 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace Kernels.Internal.Simd;
+
+/// <summary>One <see cref="Vector256{T}"/>: 8 floats per operation.</summary>
+internal readonly struct Lanes256 : ISimdLanes<Lanes256>
+{
+    private readonly Vector256<float> _value;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] private Lanes256(Vector256<float> value) => _value = value;
+
+    public static int Count => Vector256<float>.Count;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes256 Create(float value) => new(Vector256.Create(value));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes256 Load(ref float source, nuint elementOffset) => new(Vector256.LoadUnsafe(ref source, elementOffset));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Lanes256 value, ref float destination, nuint elementOffset) => value._value.StoreUnsafe(ref destination, elementOffset);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes256 operator +(Lanes256 left, Lanes256 right) => new(left._value + right._value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes256 operator -(Lanes256 left, Lanes256 right) => new(left._value - right._value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes256 operator *(Lanes256 left, Lanes256 right) => new(left._value * right._value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes256 operator /(Lanes256 left, Lanes256 right) => new(left._value / right._value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes256 operator -(Lanes256 value) => new(-value._value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes256 FusedMultiplyAdd(Lanes256 a, Lanes256 b, Lanes256 c) => new(Vector256.FusedMultiplyAdd(a._value, b._value, c._value));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes256 Abs(Lanes256 value) => new(Vector256.Abs(value._value));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes256 Max(Lanes256 left, Lanes256 right) => new(Vector256.Max(left._value, right._value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes256 GreaterThanOrEqual(Lanes256 left, Lanes256 right) => new(Vector256.GreaterThanOrEqual(left._value, right._value));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes256 LessThan(Lanes256 left, Lanes256 right) => new(Vector256.LessThan(left._value, right._value));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes256 GreaterThan(Lanes256 left, Lanes256 right) => new(Vector256.GreaterThan(left._value, right._value));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes256 EqualTo(Lanes256 left, Lanes256 right) => new(Vector256.Equals(left._value, right._value));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes256 Select(Lanes256 mask, Lanes256 ifTrue, Lanes256 ifFalse) => new(Vector256.ConditionalSelect(mask._value, ifTrue._value, ifFalse._value));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes256 Or(Lanes256 left, Lanes256 right) => new(left._value | right._value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static bool AnyBitSet(Lanes256 value) => value._value.AsInt32() != Vector256<int>.Zero;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes256 ShiftLeftBits(Lanes256 value, int count) => new(Vector256.ShiftLeft(value._value.AsInt32(), count).AsSingle());
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes256 ShiftRightArithmeticBits(Lanes256 value, int count) => new(Vector256.ShiftRightArithmetic(value._value.AsInt32(), count).AsSingle());
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes256 AndBits(Lanes256 value, int mask) => new((value._value.AsInt32() & Vector256.Create(mask)).AsSingle());
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes256 OrBits(Lanes256 value, int bits) => new((value._value.AsInt32() | Vector256.Create(bits)).AsSingle());
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes256 AddBits(Lanes256 value, int addend) => new((value._value.AsInt32() + Vector256.Create(addend)).AsSingle());
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes256 ConvertBitsToSingle(Lanes256 value) => new(Vector256.ConvertToSingle(value._value.AsInt32()));
+}

@@ -1,0 +1,41 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace Kernels.Internal.Simd;
+
+/// <summary>One <see cref="Vector512{T}"/>: 16 floats per operation.</summary>
+internal readonly struct Lanes512 : ISimdLanes<Lanes512>
+{
+    private readonly Vector512<float> _value;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] private Lanes512(Vector512<float> value) => _value = value;
+
+    public static int Count => Vector512<float>.Count;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes512 Create(float value) => new(Vector512.Create(value));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes512 Load(ref float source, nuint elementOffset) => new(Vector512.LoadUnsafe(ref source, elementOffset));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Lanes512 value, ref float destination, nuint elementOffset) => value._value.StoreUnsafe(ref destination, elementOffset);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes512 operator +(Lanes512 left, Lanes512 right) => new(left._value + right._value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes512 operator -(Lanes512 left, Lanes512 right) => new(left._value - right._value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes512 operator *(Lanes512 left, Lanes512 right) => new(left._value * right._value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes512 operator /(Lanes512 left, Lanes512 right) => new(left._value / right._value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes512 operator -(Lanes512 value) => new(-value._value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes512 FusedMultiplyAdd(Lanes512 a, Lanes512 b, Lanes512 c) => new(Vector512.FusedMultiplyAdd(a._value, b._value, c._value));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes512 Abs(Lanes512 value) => new(Vector512.Abs(value._value));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes512 Max(Lanes512 left, Lanes512 right) => new(Vector512.Max(left._value, right._value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes512 GreaterThanOrEqual(Lanes512 left, Lanes512 right) => new(Vector512.GreaterThanOrEqual(left._value, right._value));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes512 LessThan(Lanes512 left, Lanes512 right) => new(Vector512.LessThan(left._value, right._value));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes512 GreaterThan(Lanes512 left, Lanes512 right) => new(Vector512.GreaterThan(left._value, right._value));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes512 EqualTo(Lanes512 left, Lanes512 right) => new(Vector512.Equals(left._value, right._value));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes512 Select(Lanes512 mask, Lanes512 ifTrue, Lanes512 ifFalse) => new(Vector512.ConditionalSelect(mask._value, ifTrue._value, ifFalse._value));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes512 Or(Lanes512 left, Lanes512 right) => new(left._value | right._value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static bool AnyBitSet(Lanes512 value) => value._value.AsInt32() != Vector512<int>.Zero;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes512 ShiftLeftBits(Lanes512 value, int count) => new(Vector512.ShiftLeft(value._value.AsInt32(), count).AsSingle());
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes512 ShiftRightArithmeticBits(Lanes512 value, int count) => new(Vector512.ShiftRightArithmetic(value._value.AsInt32(), count).AsSingle());
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes512 AndBits(Lanes512 value, int mask) => new((value._value.AsInt32() & Vector512.Create(mask)).AsSingle());
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes512 OrBits(Lanes512 value, int bits) => new((value._value.AsInt32() | Vector512.Create(bits)).AsSingle());
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes512 AddBits(Lanes512 value, int addend) => new((value._value.AsInt32() + Vector512.Create(addend)).AsSingle());
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes512 ConvertBitsToSingle(Lanes512 value) => new(Vector512.ConvertToSingle(value._value.AsInt32()));
+}
