@@ -104,9 +104,41 @@ internal static class PointwiseLossDriver
         return total;
     }
 
+    // Instantiate the loop for the optional inputs and outputs actually present (see IStaticFlag).
     private static double Run<TOperator, T>(scoped in PointwiseLossPass pass, out DomainViolation violation)
         where TOperator : IPointwiseLossOperator
+        where T : struct, ISimdLanes<T> =>
+        !pass.PositiveWeights.IsEmpty ? Run<TOperator, T, FlagSet, FlagSet>(pass, out violation) :
+        pass.PositiveWeight != 1f ? Run<TOperator, T, FlagSet, FlagUnset>(pass, out violation) :
+        Run<TOperator, T, FlagUnset, FlagUnset>(pass, out violation);
+
+    private static double Run<TOperator, T, THasPositiveWeight, TPositiveWeightPerElement>(scoped in PointwiseLossPass pass, out DomainViolation violation)
+        where TOperator : IPointwiseLossOperator
         where T : struct, ISimdLanes<T>
+        where THasPositiveWeight : IStaticFlag
+        where TPositiveWeightPerElement : IStaticFlag =>
+        pass.ElementWeights.IsEmpty
+            ? Run<TOperator, T, THasPositiveWeight, TPositiveWeightPerElement, FlagUnset>(pass, out violation)
+            : Run<TOperator, T, THasPositiveWeight, TPositiveWeightPerElement, FlagSet>(pass, out violation);
+
+    private static double Run<TOperator, T, THasPositiveWeight, TPositiveWeightPerElement, THasElementWeights>(scoped in PointwiseLossPass pass, out DomainViolation violation)
+        where TOperator : IPointwiseLossOperator
+        where T : struct, ISimdLanes<T>
+        where THasPositiveWeight : IStaticFlag
+        where TPositiveWeightPerElement : IStaticFlag
+        where THasElementWeights : IStaticFlag =>
+        (pass.Gradient.IsEmpty, pass.Losses.IsEmpty) switch
+        {
+            (true, true) => Run<TOperator, T, Shape<THasPositiveWeight, TPositiveWeightPerElement, THasElementWeights, FlagUnset, FlagUnset>>(pass, out violation),
+            (false, true) => Run<TOperator, T, Shape<THasPositiveWeight, TPositiveWeightPerElement, THasElementWeights, FlagSet, FlagUnset>>(pass, out violation),
+            (true, false) => Run<TOperator, T, Shape<THasPositiveWeight, TPositiveWeightPerElement, THasElementWeights, FlagUnset, FlagSet>>(pass, out violation),
+            (false, false) => Run<TOperator, T, Shape<THasPositiveWeight, TPositiveWeightPerElement, THasElementWeights, FlagSet, FlagSet>>(pass, out violation),
+        };
+
+    private static double Run<TOperator, T, TShape>(scoped in PointwiseLossPass pass, out DomainViolation violation)
+        where TOperator : IPointwiseLossOperator
+        where T : struct, ISimdLanes<T>
+        where TShape : IPassShape
     {
         Cursor cursor = new(pass);
         nuint length = (nuint)pass.Predictions.Length;
@@ -123,14 +155,14 @@ internal static class PointwiseLossDriver
             {
                 for (int lane = 0; lane < BlockedSum.LaneCount; lane += T.Count)
                 {
-                    Step<TOperator, T>(ref cursor, i + (nuint)lane, lane, ref sum, ref badPredictions, ref badTargets);
+                    Step<TOperator, T, TShape>(ref cursor, i + (nuint)lane, lane, ref sum, ref badPredictions, ref badTargets);
                 }
             }
 
             // Only the last block can end inside a group: its tail runs element by element, same operator.
             for (; i < blockEnd; i++)
             {
-                Step<TOperator, ScalarLanes>(ref cursor, i, (int)(i % BlockedSum.LaneCount), ref sum, ref badPredictionTail, ref badTargetTail);
+                Step<TOperator, ScalarLanes, TShape>(ref cursor, i, (int)(i % BlockedSum.LaneCount), ref sum, ref badPredictionTail, ref badTargetTail);
             }
 
             sum.FoldBlock();
@@ -144,9 +176,10 @@ internal static class PointwiseLossDriver
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Step<TOperator, T>(ref Cursor cursor, nuint i, int lane, ref BlockedSum sum, ref T badPredictions, ref T badTargets)
+    private static void Step<TOperator, T, TShape>(ref Cursor cursor, nuint i, int lane, ref BlockedSum sum, ref T badPredictions, ref T badTargets)
         where TOperator : IPointwiseLossOperator
         where T : struct, ISimdLanes<T>
+        where TShape : IPassShape
     {
         T prediction = T.Load(ref cursor.Predictions, i);
         T target = T.Load(ref cursor.Targets, i);
@@ -156,27 +189,53 @@ internal static class PointwiseLossDriver
             badTargets = T.Or(badTargets, TOperator.OutOfDomain(target));
         }
 
-        T positiveWeight = cursor.HasPositiveWeights ? T.Load(ref cursor.PositiveWeights, i) : T.Create(cursor.PositiveWeight);
-        T loss = TOperator.Invoke(prediction, target, positiveWeight, out T gradient);
+        T positiveWeight = TShape.PositiveWeightPerElement ? T.Load(ref cursor.PositiveWeights, i) : T.Create(cursor.PositiveWeight);
+        T loss = TShape.HasPositiveWeight
+            ? TOperator.Invoke<T, FlagSet>(prediction, target, positiveWeight, out T gradient)
+            : TOperator.Invoke<T, FlagUnset>(prediction, target, positiveWeight, out gradient);
         T gradientScale = T.Create(cursor.GradientScale);
-        if (cursor.HasElementWeights)
+        if (TShape.HasElementWeights)
         {
             T weight = T.Load(ref cursor.ElementWeights, i);
             loss *= weight;
             gradientScale *= weight;
         }
 
-        if (cursor.WritesGradient)
+        if (TShape.WritesGradient)
         {
             T.Store(gradient * gradientScale, ref cursor.Gradient, i);
         }
 
-        if (cursor.WritesLosses)
+        if (TShape.WritesLosses)
         {
             T.Store(loss, ref cursor.Losses, i);
         }
 
         sum.Add(loss, lane);
+    }
+
+    /// <summary>Which optional inputs and outputs a pass has, as compile-time constants.</summary>
+    private interface IPassShape
+    {
+        static abstract bool HasPositiveWeight { get; }
+        static abstract bool PositiveWeightPerElement { get; }
+        static abstract bool HasElementWeights { get; }
+        static abstract bool WritesGradient { get; }
+        static abstract bool WritesLosses { get; }
+    }
+
+    private readonly struct Shape<THasPositiveWeight, TPositiveWeightPerElement, THasElementWeights, TWritesGradient, TWritesLosses> : IPassShape
+        where THasPositiveWeight : IStaticFlag
+        where TPositiveWeightPerElement : IStaticFlag
+        where THasElementWeights : IStaticFlag
+        where TWritesGradient : IStaticFlag
+        where TWritesLosses : IStaticFlag
+    {
+        public static bool HasPositiveWeight => THasPositiveWeight.IsSet;
+        public static bool PositiveWeightPerElement => TPositiveWeightPerElement.IsSet;
+        public static bool HasElementWeights => THasElementWeights.IsSet;
+        public static bool WritesGradient => TWritesGradient.IsSet;
+        public static bool WritesLosses => TWritesLosses.IsSet;
     }
 
     /// <summary>The pass as raw references, so the hot loop indexes without bounds checks.</summary>
@@ -190,10 +249,6 @@ internal static class PointwiseLossDriver
         public ref float Losses;
         public readonly float PositiveWeight;
         public readonly float GradientScale;
-        public readonly bool HasElementWeights;
-        public readonly bool HasPositiveWeights;
-        public readonly bool WritesGradient;
-        public readonly bool WritesLosses;
 
         public Cursor(scoped in PointwiseLossPass pass)
         {
@@ -205,10 +260,6 @@ internal static class PointwiseLossDriver
             Losses = ref MemoryMarshal.GetReference(pass.Losses);
             PositiveWeight = pass.PositiveWeight;
             GradientScale = pass.GradientScale;
-            HasElementWeights = !pass.ElementWeights.IsEmpty;
-            HasPositiveWeights = !pass.PositiveWeights.IsEmpty;
-            WritesGradient = !pass.Gradient.IsEmpty;
-            WritesLosses = !pass.Losses.IsEmpty;
         }
     }
 }

@@ -16,7 +16,10 @@ internal interface IPointwiseLossOperator
 
     /// <summary>
     /// Returns the loss and writes ∂loss/∂prediction. <paramref name="positiveWeight"/> scales the loss of the
-    /// positive class (1 when the caller has none); operators without such a notion ignore it.
+    /// positive class; it is read only when <typeparamref name="THasPositiveWeight"/> is set (the result must then
+    /// be bit-identical to the unset form for a weight of 1). Operators without such a notion ignore it.
     /// </summary>
-    static abstract T Invoke<T>(T prediction, T target, T positiveWeight, out T gradient) where T : struct, ISimdLanes<T>;
+    static abstract T Invoke<T, THasPositiveWeight>(T prediction, T target, T positiveWeight, out T gradient)
+        where T : struct, ISimdLanes<T>
+        where THasPositiveWeight : IStaticFlag;
 }

@@ -25,7 +25,9 @@ internal readonly struct ProbabilityCrossEntropyOperator : IPointwiseLossOperato
         T.Or(T.LessThan(value, T.Create(0f)), T.GreaterThan(value, T.Create(1f)));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static T Invoke<T>(T probability, T target, T positiveWeight, out T gradient) where T : struct, ISimdLanes<T>
+    public static T Invoke<T, THasPositiveWeight>(T probability, T target, T positiveWeight, out T gradient)
+        where T : struct, ISimdLanes<T>
+        where THasPositiveWeight : IStaticFlag
     {
         T one = T.Create(1f);
         T complement = one - probability;

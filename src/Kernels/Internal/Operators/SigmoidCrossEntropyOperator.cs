@@ -29,7 +29,9 @@ internal readonly struct SigmoidCrossEntropyOperator : IPointwiseLossOperator
     public static T OutOfDomain<T>(T value) where T : struct, ISimdLanes<T> => T.Create(0f);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static T Invoke<T>(T logit, T target, T positiveWeight, out T gradient) where T : struct, ISimdLanes<T>
+    public static T Invoke<T, THasPositiveWeight>(T logit, T target, T positiveWeight, out T gradient)
+        where T : struct, ISimdLanes<T>
+        where THasPositiveWeight : IStaticFlag
     {
         T one = T.Create(1f);
         T absZ = T.Abs(logit);
@@ -41,12 +43,18 @@ internal readonly struct SigmoidCrossEntropyOperator : IPointwiseLossOperator
 
         T nonNegative = T.GreaterThanOrEqual(logit, T.Create(0f));
         T oneMinusY = one - target;
-        T weightedY = positiveWeight * target;
-        T l = T.FusedMultiplyAdd(positiveWeight - one, target, one);
-
+        T weightedY = THasPositiveWeight.IsSet ? positiveWeight * target : target;
         T w = T.Select(nonNegative, oneMinusY, weightedY);
         T linear = T.Select(T.EqualTo(w, T.Create(0f)), T.Create(0f), absZ * w);
 
+        if (!THasPositiveWeight.IsSet)
+        {
+            // p = 1: l = 1, so l·q = q and fma(l, log1p(e), linear) = log1p(e) + linear exactly: same bits as below.
+            gradient = T.Select(nonNegative, oneMinusY - q, q - target);
+            return log1pE + linear;
+        }
+
+        T l = T.FusedMultiplyAdd(positiveWeight - one, target, one);
         T lq = l * q;
         gradient = T.Select(nonNegative, oneMinusY - lq, lq - weightedY);
         return T.FusedMultiplyAdd(l, log1pE, linear);
