@@ -1,0 +1,117 @@
+namespace Kernels;
+
+/// <summary>
+/// Softmax cross-entropy of n rows of C logits (row-major), fused: log-softmax, loss and gradient in at most two
+/// reads of each row and one write, nothing allocated, no thread started.
+/// </summary>
+/// <remarks>
+/// <para>loss_i = lse(z_i) - z_i,y (class-index labels) or Σc t_ic·(lse(z_i) - z_ic) (probability targets), with
+/// lse = ln Σc e^{z_c} computed max-shifted; log(softmax) is never formed. When the label holds the row's maximum,
+/// the loss is computed as log1p of the other classes' scaled sum, so it keeps full relative accuracy as it → 0;
+/// the true class's gradient p_y - 1 is computed as -(Σc≠y p_c), which keeps relative accuracy as p_y → 1.
+/// Gradient: s·(softmax(z_i) - onehot(y_i)) (with the options: see <see cref="SoftmaxCrossEntropyOptions"/>),
+/// s = 1/n for <see cref="Reduction.Mean"/> (an empty batch costs 0), 1 for <see cref="Reduction.Sum"/>.</para>
+/// <para>Infinite and huge logits give the exact limits: +∞ in one class makes that class's probability 1 (loss 0
+/// if it is the label, +∞ otherwise); logits equal to each other, infinite ones included, share the probability
+/// equally (a row of all -∞ is uniform); -∞ elsewhere has probability 0. NaN in a row's logits or targets makes
+/// that row's loss, log-sum-exp and gradient NaN, and the cost NaN.</para>
+/// <para>Labels outside [0, C) other than the ignore index throw <see cref="ArgumentOutOfRangeException"/> before
+/// anything is written. Probability targets are not range-checked (a row not summing to 1 still gets the exact
+/// gradient of the formula). The gradient may be exactly the memory of <c>logits</c> (in-place); any other overlap
+/// between an output and an input or another output throws <see cref="ArgumentException"/>.</para>
+/// <para>Deterministic: every output bit is identical whatever the SIMD width and alignment.</para>
+/// </remarks>
+public static class SoftmaxCrossEntropy
+{
+    /// <summary>Writes the per-row loss lse(z_i) - z_i,y_i.</summary>
+    /// <param name="logits">n×C logits, row-major; C = logits.Length / labels.Length.</param>
+    /// <param name="labels">n class indices in [0, C).</param>
+    /// <param name="losses">Destination, length n.</param>
+    /// <exception cref="ArgumentException">logits.Length is not a multiple of n, a length differs, or an output overlaps an input.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A label is outside [0, C).</exception>
+    public static void Losses(ReadOnlySpan<float> logits, ReadOnlySpan<int> labels, Span<float> losses) =>
+        CostAndGradient(logits, labels, default, losses, default, default, Reduction.Sum);
+
+    /// <summary>The cost: Σ losses (Sum) or (1/n) Σ losses (Mean).</summary>
+    /// <param name="logits">n×C logits, row-major.</param>
+    /// <param name="labels">n class indices in [0, C).</param>
+    /// <param name="reduction">Sum or mean over rows.</param>
+    /// <returns>The cost.</returns>
+    /// <exception cref="ArgumentException">logits.Length is not a multiple of n.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A label is outside [0, C), or <paramref name="reduction"/> is not defined.</exception>
+    public static float Cost(ReadOnlySpan<float> logits, ReadOnlySpan<int> labels, Reduction reduction = Reduction.Mean) =>
+        CostAndGradient(logits, labels, default, default, default, default, reduction);
+
+    /// <summary>Fused: returns the cost and writes gradient[i,c] = s·(softmax(z_i)_c - [c = y_i]).</summary>
+    /// <param name="logits">n×C logits, row-major.</param>
+    /// <param name="labels">n class indices in [0, C).</param>
+    /// <param name="gradient">Destination, n×C; may be exactly <paramref name="logits"/> (in-place).</param>
+    /// <param name="reduction">Sum or mean over rows.</param>
+    /// <returns>The cost.</returns>
+    /// <exception cref="ArgumentException">A length is inconsistent, or <paramref name="gradient"/> overlaps an input other than exactly <paramref name="logits"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A label is outside [0, C), or <paramref name="reduction"/> is not defined.</exception>
+    public static float CostAndGradient(ReadOnlySpan<float> logits, ReadOnlySpan<int> labels, Span<float> gradient, Reduction reduction = Reduction.Mean)
+    {
+        ArgumentOutOfRangeException.ThrowIfNotEqual(gradient.Length, logits.Length, nameof(gradient));
+        return CostAndGradient(logits, labels, gradient, default, default, default, reduction);
+    }
+
+    /// <summary>
+    /// Probability targets: returns the cost with loss_i = -Σc t_ic·log_softmax(z_i)_c and writes
+    /// gradient[i,c] = s·((Σc t_ic)·softmax(z_i)_c - t_ic).
+    /// </summary>
+    /// <param name="logits">n×C logits, row-major.</param>
+    /// <param name="targets">n×C targets, each row a distribution (not checked).</param>
+    /// <param name="classCount">C ≥ 1.</param>
+    /// <param name="gradient">Destination, n×C; may be exactly <paramref name="logits"/>.</param>
+    /// <param name="reduction">Sum or mean over the n rows.</param>
+    /// <returns>The cost.</returns>
+    /// <exception cref="ArgumentException">A length is inconsistent with C, or an output overlaps an input other than the in-place case.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="classCount"/> ≤ 0, or <paramref name="reduction"/> is not defined.</exception>
+    public static float CostAndGradient(ReadOnlySpan<float> logits, ReadOnlySpan<float> targets, int classCount, Span<float> gradient, Reduction reduction = Reduction.Mean)
+    {
+        ArgumentOutOfRangeException.ThrowIfNotEqual(gradient.Length, logits.Length, nameof(gradient));
+        return CostAndGradient(logits, targets, classCount, gradient, default, default, default, reduction);
+    }
+
+    /// <summary>
+    /// The general form for class-index labels: returns the cost and writes whichever outputs are non-empty —
+    /// the n×C gradient, the n per-row losses, the n per-row log-sum-exp values — applying
+    /// <paramref name="options"/> (label smoothing, ignore index, class weights, z-loss) in the same pass.
+    /// </summary>
+    /// <param name="logits">n×C logits, row-major; C = logits.Length / labels.Length.</param>
+    /// <param name="labels">n class indices in [0, C), or the ignore index.</param>
+    /// <param name="gradient">Empty (not computed), or n×C; may be exactly <paramref name="logits"/>.</param>
+    /// <param name="losses">Empty, or n per-row losses (weighted, smoothed, z-loss included; 0 for ignored rows).</param>
+    /// <param name="logSumExp">Empty, or n per-row values ln Σc e^{z_ic}.</param>
+    /// <param name="options">Smoothing, ignore index, class weights, z-loss; default for none.</param>
+    /// <param name="reduction">Sum, or mean (divided by the summed label weights of the rows not ignored).</param>
+    /// <returns>The cost.</returns>
+    /// <exception cref="ArgumentException">A length is inconsistent, or an output overlaps an input or another output (other than gradient = logits).</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A label is outside [0, C) and not the ignore index; smoothing outside [0, 1]; z-loss weight negative or not finite; <paramref name="reduction"/> not defined.</exception>
+    public static float CostAndGradient(
+        ReadOnlySpan<float> logits, ReadOnlySpan<int> labels, Span<float> gradient, Span<float> losses, Span<float> logSumExp,
+        SoftmaxCrossEntropyOptions options, Reduction reduction = Reduction.Mean) =>
+        throw new NotImplementedException();
+
+    /// <summary>
+    /// The general form for probability targets: returns the cost and writes whichever outputs are non-empty,
+    /// applying label smoothing, class weights and z-loss (<see cref="SoftmaxCrossEntropyOptions.IgnoreIndex"/> does
+    /// not apply). <see cref="Reduction.Mean"/> divides by n.
+    /// </summary>
+    /// <param name="logits">n×C logits, row-major.</param>
+    /// <param name="targets">n×C targets.</param>
+    /// <param name="classCount">C ≥ 1.</param>
+    /// <param name="gradient">Empty (not computed), or n×C; may be exactly <paramref name="logits"/>.</param>
+    /// <param name="losses">Empty, or n per-row losses.</param>
+    /// <param name="logSumExp">Empty, or n per-row log-sum-exp values.</param>
+    /// <param name="options">Smoothing, class weights, z-loss; default for none.</param>
+    /// <param name="reduction">Sum or mean over the n rows.</param>
+    /// <returns>The cost.</returns>
+    /// <exception cref="ArgumentException">A length is inconsistent with C, or an output overlaps an input or another output (other than gradient = logits).</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="classCount"/> ≤ 0; smoothing outside [0, 1]; z-loss weight negative or not finite; <paramref name="reduction"/> not defined.</exception>
+    public static float CostAndGradient(
+        ReadOnlySpan<float> logits, ReadOnlySpan<float> targets, int classCount, Span<float> gradient, Span<float> losses, Span<float> logSumExp,
+        SoftmaxCrossEntropyOptions options, Reduction reduction = Reduction.Mean) =>
+        throw new NotImplementedException();
+}
