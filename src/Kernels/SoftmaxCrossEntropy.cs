@@ -1,3 +1,7 @@
+using System.Runtime.InteropServices;
+using Kernels.Internal.Drivers;
+using Kernels.Internal.Validation;
+
 namespace Kernels;
 
 /// <summary>
@@ -52,7 +56,7 @@ public static class SoftmaxCrossEntropy
     /// <exception cref="ArgumentOutOfRangeException">A label is outside [0, C), or <paramref name="reduction"/> is not defined.</exception>
     public static float CostAndGradient(ReadOnlySpan<float> logits, ReadOnlySpan<int> labels, Span<float> gradient, Reduction reduction = Reduction.Mean)
     {
-        ArgumentOutOfRangeException.ThrowIfNotEqual(gradient.Length, logits.Length, nameof(gradient));
+        SpanGuard.SameLength(logits, nameof(logits), gradient, nameof(gradient));
         return CostAndGradient(logits, labels, gradient, default, default, default, reduction);
     }
 
@@ -70,7 +74,7 @@ public static class SoftmaxCrossEntropy
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="classCount"/> ≤ 0, or <paramref name="reduction"/> is not defined.</exception>
     public static float CostAndGradient(ReadOnlySpan<float> logits, ReadOnlySpan<float> targets, int classCount, Span<float> gradient, Reduction reduction = Reduction.Mean)
     {
-        ArgumentOutOfRangeException.ThrowIfNotEqual(gradient.Length, logits.Length, nameof(gradient));
+        SpanGuard.SameLength(logits, nameof(logits), gradient, nameof(gradient));
         return CostAndGradient(logits, targets, classCount, gradient, default, default, default, reduction);
     }
 
@@ -91,8 +95,19 @@ public static class SoftmaxCrossEntropy
     /// <exception cref="ArgumentOutOfRangeException">A label is outside [0, C) and not the ignore index; smoothing outside [0, 1]; z-loss weight negative or not finite; <paramref name="reduction"/> not defined.</exception>
     public static float CostAndGradient(
         ReadOnlySpan<float> logits, ReadOnlySpan<int> labels, Span<float> gradient, Span<float> losses, Span<float> logSumExp,
-        SoftmaxCrossEntropyOptions options, Reduction reduction = Reduction.Mean) =>
-        throw new NotImplementedException();
+        SoftmaxCrossEntropyOptions options, Reduction reduction = Reduction.Mean)
+    {
+        int classCount = labels.IsEmpty ? System.Math.Max(logits.Length, 1) : logits.Length / labels.Length;
+        if (labels.IsEmpty ? !logits.IsEmpty : classCount == 0 || logits.Length % labels.Length != 0)
+        {
+            throw new ArgumentException(
+                $"'logits' has length {logits.Length}, which is not a positive multiple of the {labels.Length} labels.", nameof(logits));
+        }
+
+        double denominator = ValidateLabels(labels, classCount, options);
+        ValidateArguments(logits, MemoryMarshal.Cast<int, float>(labels), nameof(labels), classCount, gradient, losses, logSumExp, options, reduction);
+        return Evaluate(new SoftmaxPass { Logits = logits, Labels = labels, ClassCount = classCount }, denominator, gradient, losses, logSumExp, options, reduction);
+    }
 
     /// <summary>
     /// The general form for probability targets: returns the cost and writes whichever outputs are non-empty,
@@ -112,6 +127,116 @@ public static class SoftmaxCrossEntropy
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="classCount"/> ≤ 0; smoothing outside [0, 1]; z-loss weight negative or not finite; <paramref name="reduction"/> not defined.</exception>
     public static float CostAndGradient(
         ReadOnlySpan<float> logits, ReadOnlySpan<float> targets, int classCount, Span<float> gradient, Span<float> losses, Span<float> logSumExp,
-        SoftmaxCrossEntropyOptions options, Reduction reduction = Reduction.Mean) =>
-        throw new NotImplementedException();
+        SoftmaxCrossEntropyOptions options, Reduction reduction = Reduction.Mean)
+    {
+        int rows = SpanGuard.OutputCount(classCount, logits.Length, nameof(logits));
+        SpanGuard.SameLength(logits, nameof(logits), targets, nameof(targets));
+        ValidateArguments(logits, targets, nameof(targets), classCount, gradient, losses, logSumExp, options, reduction);
+        SoftmaxPass pass = new() { Logits = logits, Targets = targets, HasProbabilityTargets = true, ClassCount = classCount };
+        return Evaluate(pass, rows, gradient, losses, logSumExp, options, reduction);
+    }
+
+    private static float Evaluate(
+        SoftmaxPass pass, double meanDenominator, Span<float> gradient, Span<float> losses, Span<float> logSumExp,
+        SoftmaxCrossEntropyOptions options, Reduction reduction)
+    {
+        bool mean = reduction == Reduction.Mean;
+        pass.ClassWeights = options.ClassWeights;
+        pass.ClassWeightSum = SumOfClassWeights(options.ClassWeights, pass.ClassCount);
+        pass.Smoothing = options.LabelSmoothing;
+        pass.ZLossWeight = options.ZLossWeight;
+        pass.IgnoreIndex = options.IgnoreIndex;
+        // Mean over nothing (no rows, every row ignored, or label weights summing to 0) costs 0 with a zero gradient.
+        pass.Scale = !mean ? 1 : meanDenominator == 0 ? 0 : 1 / meanDenominator;
+        pass.Gradient = gradient;
+        pass.Losses = losses;
+        pass.LogSumExp = logSumExp;
+        double total = SoftmaxRowDriver.Run(pass);
+        return (float)(!mean ? total : meanDenominator == 0 ? 0 : total / meanDenominator);
+    }
+
+    private static double SumOfClassWeights(ReadOnlySpan<float> classWeights, int classCount)
+    {
+        if (classWeights.IsEmpty)
+        {
+            return classCount;
+        }
+
+        double sum = 0;
+        foreach (float weight in classWeights)
+        {
+            sum += weight;
+        }
+
+        return sum;
+    }
+
+    /// <summary>Checks every label before anything is written; returns the Mean denominator Σ w_y over rows not ignored.</summary>
+    private static double ValidateLabels(ReadOnlySpan<int> labels, int classCount, SoftmaxCrossEntropyOptions options)
+    {
+        ReadOnlySpan<float> classWeights = options.ClassWeights;
+        SpanGuard.EmptyOrLength(classWeights, classCount, "options.ClassWeights", "one weight per class");
+        double denominator = 0;
+        foreach (int label in labels)
+        {
+            if (label == options.IgnoreIndex)
+            {
+                continue;
+            }
+
+            if ((uint)label >= (uint)classCount)
+            {
+                throw new ArgumentOutOfRangeException(
+                    nameof(labels), label, $"Every label must lie in [0, {classCount}) or equal the ignore index.");
+            }
+
+            denominator += classWeights.IsEmpty ? 1 : classWeights[label];
+        }
+
+        return denominator;
+    }
+
+    /// <summary>The argument rules shared by this class and its reference, <c>Reference.SoftmaxCrossEntropy</c>.</summary>
+    internal static void ValidateArguments(
+        ReadOnlySpan<float> logits, ReadOnlySpan<float> targetsOrLabels, string targetsName, int classCount,
+        ReadOnlySpan<float> gradient, ReadOnlySpan<float> losses, ReadOnlySpan<float> logSumExp,
+        SoftmaxCrossEntropyOptions options, Reduction reduction)
+    {
+        int rows = logits.Length / classCount;
+        SpanGuard.EmptyOrLength(gradient, logits.Length, nameof(gradient), "one value per logit");
+        SpanGuard.EmptyOrLength(losses, rows, nameof(losses), "one loss per row");
+        SpanGuard.EmptyOrLength(logSumExp, rows, nameof(logSumExp), "one value per row");
+        SpanGuard.EmptyOrLength(options.ClassWeights, classCount, "options.ClassWeights", "one weight per class");
+        if (!(options.LabelSmoothing >= 0f && options.LabelSmoothing <= 1f))
+        {
+            throw new ArgumentOutOfRangeException("options.LabelSmoothing", options.LabelSmoothing, "Label smoothing must lie in [0, 1].");
+        }
+
+        if (!(options.ZLossWeight >= 0f && float.IsFinite(options.ZLossWeight)))
+        {
+            throw new ArgumentOutOfRangeException("options.ZLossWeight", options.ZLossWeight, "The z-loss weight must be finite and non-negative.");
+        }
+
+        if (reduction is not (Reduction.Sum or Reduction.Mean))
+        {
+            throw new ArgumentOutOfRangeException(nameof(reduction), reduction, "Unknown reduction.");
+        }
+
+        ReadOnlySpan<float> classWeights = options.ClassWeights;
+        CheckOutput(gradient, nameof(gradient), logits, targetsOrLabels, targetsName, classWeights, inPlaceAllowed: true);
+        CheckOutput(losses, nameof(losses), logits, targetsOrLabels, targetsName, classWeights, inPlaceAllowed: false);
+        CheckOutput(logSumExp, nameof(logSumExp), logits, targetsOrLabels, targetsName, classWeights, inPlaceAllowed: false);
+        SpanGuard.NoOverlap(losses, nameof(losses), gradient, nameof(gradient), allowExactAlias: false);
+        SpanGuard.NoOverlap(logSumExp, nameof(logSumExp), gradient, nameof(gradient), allowExactAlias: false);
+        SpanGuard.NoOverlap(logSumExp, nameof(logSumExp), losses, nameof(losses), allowExactAlias: false);
+    }
+
+    private static void CheckOutput(
+        ReadOnlySpan<float> output, string outputName, ReadOnlySpan<float> logits, ReadOnlySpan<float> targetsOrLabels,
+        string targetsName, ReadOnlySpan<float> classWeights, bool inPlaceAllowed)
+    {
+        SpanGuard.NoOverlap(output, outputName, logits, "logits", allowExactAlias: inPlaceAllowed);
+        SpanGuard.NoOverlap(output, outputName, targetsOrLabels, targetsName, allowExactAlias: false);
+        SpanGuard.NoOverlap(output, outputName, classWeights, "options.ClassWeights", allowExactAlias: false);
+    }
 }

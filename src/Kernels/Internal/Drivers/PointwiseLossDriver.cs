@@ -33,8 +33,8 @@ internal ref struct PointwiseLossPass
 
 /// <summary>
 /// Walks the spans of a pointwise loss once: reads predictions and targets (and weights), writes gradient and
-/// losses, and sums the losses with <see cref="BlockedSum"/>. Full 16-element groups run on the widest
-/// accelerated lanes; the last &lt; 16 elements run the same operator on <see cref="ScalarLanes"/>, so a tail
+/// losses, and sums the losses with <see cref="BlockedSum"/>. Full groups of <see cref="BlockedSum.LaneCount"/> elements run on the widest
+/// accelerated lanes; the last, partial group runs the same operator on <see cref="ScalarLanes"/>, so a tail
 /// never reads or writes outside the spans and produces the same bits as a vector would.
 /// </summary>
 internal static class PointwiseLossDriver

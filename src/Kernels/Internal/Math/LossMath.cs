@@ -98,4 +98,25 @@ internal static class LossMath
         // The bit split turns NaN into a finite mantissa, so NaN is restored explicitly (m ≠ m only for NaN).
         return T.Select(T.EqualTo(m, m), result, m);
     }
+
+    /// <summary>
+    /// ln(1 + x) for x ≥ 0 (any magnitude, +∞ included), within ~2 ulp: u = 1 + x is split into 2^k·f with
+    /// f ∈ [√½, √2), and the rounding error of 1 + x is added back as (x - (u - 1))/u, so tiny x keep full
+    /// relative accuracy (log1p(x) = x for x &lt; 2^-24). NaN propagates.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T Log1p<T>(T x) where T : struct, ISimdLanes<T>
+    {
+        T one = T.Create(1f);
+        T u = one + x;
+        const int OffsetBits = 0x3F800000 - 0x3F3504F3;
+        T shiftedBits = T.AddBits(u, OffsetBits);
+        T exponent = T.ConvertBitsToSingle(T.AddBits(T.ShiftRightArithmeticBits(shiftedBits, 23), -127));
+        T mantissa = T.AddBits(T.AndBits(shiftedBits, 0x007FFFFF), 0x3F800000 - OffsetBits);
+        T logMantissa = TwiceAtanh((mantissa - one) / (mantissa + one));
+        T correction = (x - (u - one)) / u;
+        T result = T.FusedMultiplyAdd(exponent, T.Create(Ln2Hi), T.FusedMultiplyAdd(exponent, T.Create(Ln2Lo), logMantissa + correction));
+        // +∞ (and NaN, via u ≠ u) pass through unchanged; the bit split would turn them into finite values.
+        return T.Select(T.EqualTo(u, u), T.Select(T.EqualTo(u, T.Create(float.PositiveInfinity)), u, result), u);
+    }
 }
