@@ -142,12 +142,12 @@ public static class SoftmaxCrossEntropy
     {
         bool mean = reduction == Reduction.Mean;
         pass.ClassWeights = options.ClassWeights;
-        pass.ClassWeightSum = SumOfClassWeights(options.ClassWeights, pass.ClassCount);
+        pass.ClassWeightSum = (float)SumOfClassWeights(options.ClassWeights, pass.ClassCount);
         pass.Smoothing = options.LabelSmoothing;
         pass.ZLossWeight = options.ZLossWeight;
         pass.IgnoreIndex = options.IgnoreIndex;
         // Mean over nothing (no rows, every row ignored, or label weights summing to 0) costs 0 with a zero gradient.
-        pass.Scale = !mean ? 1 : meanDenominator == 0 ? 0 : 1 / meanDenominator;
+        pass.Scale = (float)(!mean ? 1 : meanDenominator == 0 ? 0 : 1 / meanDenominator);
         pass.Gradient = gradient;
         pass.Losses = losses;
         pass.LogSumExp = logSumExp;

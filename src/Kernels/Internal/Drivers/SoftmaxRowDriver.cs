@@ -19,96 +19,150 @@ internal ref struct SoftmaxPass
     public bool HasProbabilityTargets;
     public int ClassCount;
     public ReadOnlySpan<float> ClassWeights;
-    public double ClassWeightSum;
+    public float ClassWeightSum;
     public float Smoothing;
     public float ZLossWeight;
     public int? IgnoreIndex;
-    public double Scale;
+    public float Scale;
     public Span<float> Gradient;
     public Span<float> Losses;
     public Span<float> LogSumExp;
 }
 
 /// <summary>
-/// Walks the rows of a softmax cross-entropy: pass 1 reads a row once for the online max/sum statistics
-/// (<see cref="OnlineSoftmax"/>), pass 2 reads it again to write the gradient and sum the loss terms that need
-/// lse (skipped when neither is needed), then per-row scalars finish the loss and the true-class gradient.
+/// Walks the rows of a softmax cross-entropy. Pass 1 reads a row once for its online max/sum statistics
+/// (<see cref="OnlineSoftmax"/>); pass 2 reads it again to write the gradient and to sum what needs the final
+/// maximum (smoothing and probability-target loss terms, and Σc≠y e^{z_c - m} when the label holds the maximum);
+/// it is skipped when nothing needs it. Per-row scalars then finish the loss and the true-class gradient.
 /// </summary>
 /// <remarks>
-/// Two layouts, chosen by C alone (so every ISA computes the same bits): rows of at least
-/// <see cref="BlockedSum.LaneCount"/> classes spread each row over that many logical lanes, merged by a fixed tree;
-/// shorter rows are transposed through a small stack tile so that each vector lane holds one row and classes are
-/// visited in order — a row of 10 classes would otherwise fill a third of a vector and spend its time in tails.
+/// Two layouts, chosen by C alone so every ISA computes the same bits. Rows of at least
+/// <see cref="BlockedSum.LaneCount"/> classes are spread over that many logical lanes (merged by a fixed tree) and
+/// finished one at a time. Shorter rows go through a small stack tile, transposed so that each vector lane holds
+/// one row and classes are visited in order 0..C-1, and are finished a vector of rows at a time: a row of 10
+/// classes would otherwise fill a third of a vector and spend its time in tails and per-row scalar code.
+/// Both layouts share the per-element steps and the per-row math (<see cref="RowBlock{T}"/>), written once over lanes.
 /// </remarks>
+[SkipLocalsInit]
 internal static class SoftmaxRowDriver
 {
     private const int Lanes = BlockedSum.LaneCount;
+    private const int MaxNarrowRows = 16;
 
-    /// <summary>Returns Σ row losses in double (rows in order).</summary>
+    /// <summary>Returns Σ row losses in double, rows added in order.</summary>
     public static double Run(scoped in SoftmaxPass pass)
     {
-        if (pass.ClassCount >= Lanes)
-        {
-            return RunWide(pass);
-        }
-
         if (Vector512.IsHardwareAccelerated)
         {
-            return RunNarrow<Lanes512>(pass);
+            return Run<Lanes512>(pass);
         }
 
         if (Vector256.IsHardwareAccelerated)
         {
-            return RunNarrow<Lanes256>(pass);
+            return Run<Lanes256>(pass);
         }
 
-        return Vector128.IsHardwareAccelerated ? RunNarrow<Lanes128>(pass) : RunNarrow<ScalarLanes>(pass);
+        return Vector128.IsHardwareAccelerated ? Run<Lanes128>(pass) : Run<ScalarLanes>(pass);
     }
 
-    private static double RunWide(scoped in SoftmaxPass pass)
-    {
-        if (Vector512.IsHardwareAccelerated)
-        {
-            return RunWide<Lanes512>(pass);
-        }
+    private static double Run<T>(scoped in SoftmaxPass pass) where T : struct, ISimdLanes<T> =>
+        pass.HasProbabilityTargets ? Run<T, FlagSet>(pass) : Run<T, FlagUnset>(pass);
 
-        if (Vector256.IsHardwareAccelerated)
-        {
-            return RunWide<Lanes256>(pass);
-        }
+    private static double Run<T, TProbabilityTargets>(scoped in SoftmaxPass pass)
+        where T : struct, ISimdLanes<T>
+        where TProbabilityTargets : IStaticFlag =>
+        pass.ClassWeights.IsEmpty ? Run<T, TProbabilityTargets, FlagUnset>(pass) : Run<T, TProbabilityTargets, FlagSet>(pass);
 
-        return Vector128.IsHardwareAccelerated ? RunWide<Lanes128>(pass) : RunWide<ScalarLanes>(pass);
-    }
+    private static double Run<T, TProbabilityTargets, TClassWeights>(scoped in SoftmaxPass pass)
+        where T : struct, ISimdLanes<T>
+        where TProbabilityTargets : IStaticFlag
+        where TClassWeights : IStaticFlag =>
+        pass.Gradient.IsEmpty
+            ? RunRows<T, Shape<TProbabilityTargets, TClassWeights, FlagUnset>>(pass)
+            : RunRows<T, Shape<TProbabilityTargets, TClassWeights, FlagSet>>(pass);
 
-    private static double RunWide<T>(scoped in SoftmaxPass pass) where T : struct, ISimdLanes<T>
+    private static double RunRows<T, TShape>(scoped in SoftmaxPass pass)
+        where T : struct, ISimdLanes<T>
+        where TShape : ISoftmaxShape
     {
         int classes = pass.ClassCount;
         int rows = pass.Logits.Length / classes;
         double total = 0;
-        for (int row = 0; row < rows; row++)
+        if (classes >= Lanes)
         {
-            ReadOnlySpan<float> logits = pass.Logits.Slice(row * classes, classes);
-            ReadOnlySpan<float> targets = pass.HasProbabilityTargets ? pass.Targets.Slice(row * classes, classes) : default;
-            Span<float> gradient = pass.Gradient.IsEmpty ? default : pass.Gradient.Slice(row * classes, classes);
-            bool ignored = IsIgnored(pass, row);
-            RowStatistics statistics = ignored && pass.LogSumExp.IsEmpty ? default : WideStatistics<T>(pass, logits, targets);
-            RowPlan plan = RowPlan.Create(pass, row, statistics, logits, ignored);
-            double termSum = 0;
-            if (!ignored && NeedsSecondPass(pass))
+            for (int row = 0; row < rows; row++)
             {
-                termSum = WideSecondPass<T>(pass, logits, targets, gradient, plan);
+                total += WideRow<T, TShape>(pass, row);
             }
 
-            total += FinishRow(pass, row, plan, termSum, gradient, gradientStride: 1);
+            return total;
+        }
+
+        int first = 0;
+        for (; first + T.Count <= rows; first += T.Count)
+        {
+            total += NarrowRows<T, TShape>(pass, first);
+        }
+
+        // Leftover rows run the same per-row sequence, one row per lane.
+        for (; first < rows; first++)
+        {
+            total += NarrowRows<ScalarLanes, TShape>(pass, first);
         }
 
         return total;
     }
 
-    private static RowStatistics WideStatistics<T>(scoped in SoftmaxPass pass, ReadOnlySpan<float> logits, ReadOnlySpan<float> targets)
+    private static double WideRow<T, TShape>(scoped in SoftmaxPass pass, int row)
         where T : struct, ISimdLanes<T>
+        where TShape : ISoftmaxShape
     {
-        LaneStates states = default;
+        int classes = pass.ClassCount;
+        ReadOnlySpan<float> logits = pass.Logits.Slice(row * classes, classes);
+        ReadOnlySpan<float> targets = TShape.ProbabilityTargets ? pass.Targets.Slice(row * classes, classes) : default;
+        Span<float> gradient = TShape.WritesGradient ? pass.Gradient.Slice(row * classes, classes) : default;
+        int label = TShape.ProbabilityTargets ? 0 : pass.Labels[row];
+        bool ignored = !TShape.ProbabilityTargets && label == pass.IgnoreIndex;
+
+        RowBlock<ScalarLanes> block = default;
+        WideStatistics<T, TShape>(pass, logits, targets, ref block);
+        if (!TShape.ProbabilityTargets)
+        {
+            block.Ignored = ScalarLanes.Create(ignored ? BitConverter.Int32BitsToSingle(-1) : 0f);
+            block.LabelLogit = ScalarLanes.Create(ignored ? 0f : logits[label]);
+            block.LabelWeight = ScalarLanes.Create(ignored ? 0f : ClassWeightAt<TShape>(pass, label));
+        }
+
+        block.Plan<TShape>(pass);
+        ScalarLanes terms = default, others = default;
+        bool needsTerms = NeedsTerms<TShape>(pass);
+        if (!ignored && (TShape.WritesGradient || needsTerms || (!TShape.ProbabilityTargets && block.LabelDifference.Value == 0f)))
+        {
+            WideSecondPass<T, TShape>(pass, logits, targets, gradient, label, block, needsTerms, out terms, out others);
+        }
+
+        ScalarLanes loss = block.Finish<TShape>(pass, terms, others, out ScalarLanes labelGradient);
+        if (TShape.WritesGradient)
+        {
+            if (ignored)
+            {
+                gradient.Clear();
+            }
+            else if (!TShape.ProbabilityTargets)
+            {
+                gradient[label] = labelGradient.Value;
+            }
+        }
+
+        WriteRowOutputs(pass, row, loss, block.LogSumExp);
+        return loss.Value;
+    }
+
+    private static void WideStatistics<T, TShape>(scoped in SoftmaxPass pass, ReadOnlySpan<float> logits, ReadOnlySpan<float> targets, ref RowBlock<ScalarLanes> block)
+        where T : struct, ISimdLanes<T>
+        where TShape : ISoftmaxShape
+    {
+        Unsafe.SkipInit(out LaneStates states);
         ref float maxima = ref Unsafe.As<LaneStates, float>(ref states);
         ref float sums = ref Unsafe.Add(ref maxima, Lanes);
         for (int lane = 0; lane < Lanes; lane++)
@@ -119,6 +173,8 @@ internal static class SoftmaxRowDriver
 
         ref float z = ref MemoryMarshal.GetReference(logits);
         ref float t = ref MemoryMarshal.GetReference(targets);
+        ref float w = ref MemoryMarshal.GetReference(pass.ClassWeights);
+        ElementConstants constants = new(pass);
         BlockedSum targetWeight = default;
         nuint length = (nuint)logits.Length, i = 0;
         while (i < length)
@@ -129,13 +185,23 @@ internal static class SoftmaxRowDriver
             {
                 for (int lane = 0; lane < Lanes; lane += T.Count)
                 {
-                    StatisticsStep<T>(pass, ref z, ref t, i + (nuint)lane, lane, ref maxima, ref sums, ref targetWeight);
+                    nuint at = i + (nuint)lane;
+                    StatisticsStep(ref maxima, ref sums, lane, T.Load(ref z, at));
+                    if (TShape.ProbabilityTargets)
+                    {
+                        targetWeight.Add(TargetWeight<T, TShape>(constants, T.Load(ref t, at), ref w, at), lane);
+                    }
                 }
             }
 
             for (; i < blockEnd; i++)
             {
-                StatisticsStep<ScalarLanes>(pass, ref z, ref t, i, (int)(i % Lanes), ref maxima, ref sums, ref targetWeight);
+                int lane = (int)(i % Lanes);
+                StatisticsStep(ref maxima, ref sums, lane, ScalarLanes.Load(ref z, i));
+                if (TShape.ProbabilityTargets)
+                {
+                    targetWeight.Add(TargetWeight<ScalarLanes, TShape>(constants, ScalarLanes.Load(ref t, i), ref w, i), lane);
+                }
             }
 
             targetWeight.FoldBlock();
@@ -147,23 +213,19 @@ internal static class SoftmaxRowDriver
             MergeHalves(ref maxima, ref sums, half);
         }
 
-        return new RowStatistics(maxima, sums, targetWeight.Total());
+        block.Maximum = ScalarLanes.Create(maxima);
+        block.Sum = ScalarLanes.Create(sums);
+        block.TargetWeight = ScalarLanes.Create((float)targetWeight.Total());
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StatisticsStep<T>(
-        scoped in SoftmaxPass pass, ref float z, ref float t, nuint i, int lane, ref float maxima, ref float sums, ref BlockedSum targetWeight)
-        where T : struct, ISimdLanes<T>
+    private static void StatisticsStep<T>(ref float maxima, ref float sums, int lane, T logit) where T : struct, ISimdLanes<T>
     {
         T maximum = T.Load(ref maxima, (nuint)lane);
         T sum = T.Load(ref sums, (nuint)lane);
-        OnlineSoftmax.Merge(ref maximum, ref sum, T.Load(ref z, i), T.Create(0f));
+        OnlineSoftmax.Merge(ref maximum, ref sum, logit, T.Create(0f));
         T.Store(maximum, ref maxima, (nuint)lane);
         T.Store(sum, ref sums, (nuint)lane);
-        if (pass.HasProbabilityTargets)
-        {
-            targetWeight.Add(TargetWeight(pass, T.Load(ref t, i), i), lane);
-        }
     }
 
     private static void MergeHalves(ref float maxima, ref float sums, int half)
@@ -199,15 +261,22 @@ internal static class SoftmaxRowDriver
         }
     }
 
-    private static double WideSecondPass<T>(
-        scoped in SoftmaxPass pass, ReadOnlySpan<float> logits, ReadOnlySpan<float> targets, Span<float> gradient, in RowPlan plan)
+    private static void WideSecondPass<T, TShape>(
+        scoped in SoftmaxPass pass, ReadOnlySpan<float> logits, ReadOnlySpan<float> targets, Span<float> gradient, int label,
+        in RowBlock<ScalarLanes> block, bool needsTerms, out ScalarLanes termSum, out ScalarLanes otherSum)
         where T : struct, ISimdLanes<T>
+        where TShape : ISoftmaxShape
     {
         ref float z = ref MemoryMarshal.GetReference(logits);
         ref float t = ref MemoryMarshal.GetReference(targets);
         ref float g = ref MemoryMarshal.GetReference(gradient);
-        bool writesGradient = !gradient.IsEmpty;
-        BlockedSum terms = default;
+        ref float w = ref MemoryMarshal.GetReference(pass.ClassWeights);
+        ElementConstants constants = new(pass);
+        RowConstants<ScalarLanes> tailRow = block.Constants();
+        RowConstants<T> row = new(
+            T.Create(tailRow.Maximum.Value), T.Create(tailRow.Log1pSum.Value), T.Create(tailRow.Coefficient.Value), T.Create(tailRow.TargetScale.Value));
+        T laneIndices = T.Load(ref MemoryMarshal.GetReference(LaneIndices), 0);
+        BlockedSum terms = default, others = default;
         nuint length = (nuint)logits.Length, i = 0;
         while (i < length)
         {
@@ -218,154 +287,207 @@ internal static class SoftmaxRowDriver
                 for (int lane = 0; lane < Lanes; lane += T.Count)
                 {
                     nuint at = i + (nuint)lane;
-                    T term = GradientStep(pass, T.Load(ref z, at), ref t, at, plan.Broadcast<T>(), out T elementGradient);
-                    if (writesGradient)
+                    T weight = ElementWeight<T, TShape>(constants, ref t, ref w, at);
+                    // The label's own e^{z_y - m} is left out of Σ others (only the vector holding it needs a mask).
+                    T labelMask = (nuint)(label - (int)at) < (nuint)T.Count ? T.EqualTo(laneIndices, T.Create(label - (int)at)) : default;
+                    T term = SecondPassStep<T, TShape>(T.Load(ref z, at), weight, labelMask, row, needsTerms, out T other, out T elementGradient);
+                    if (TShape.WritesGradient)
                     {
                         T.Store(elementGradient, ref g, at);
                     }
 
-                    terms.Add(term, lane);
+                    if (needsTerms)
+                    {
+                        terms.Add(term, lane);
+                    }
+
+                    if (!TShape.ProbabilityTargets)
+                    {
+                        others.Add(other, lane);
+                    }
                 }
             }
 
             for (; i < blockEnd; i++)
             {
-                ScalarLanes term = GradientStep(pass, ScalarLanes.Load(ref z, i), ref t, i, plan.Broadcast<ScalarLanes>(), out ScalarLanes elementGradient);
-                if (writesGradient)
+                ScalarLanes weight = ElementWeight<ScalarLanes, TShape>(constants, ref t, ref w, i);
+                ScalarLanes labelMask = ScalarLanes.EqualTo(ScalarLanes.Create(label), ScalarLanes.Create(i));
+                ScalarLanes term = SecondPassStep<ScalarLanes, TShape>(ScalarLanes.Load(ref z, i), weight, labelMask, tailRow, needsTerms, out ScalarLanes other, out ScalarLanes elementGradient);
+                if (TShape.WritesGradient)
                 {
                     ScalarLanes.Store(elementGradient, ref g, i);
                 }
 
-                terms.Add(term, (int)(i % Lanes));
+                int lane = (int)(i % Lanes);
+                if (needsTerms)
+                {
+                    terms.Add(term, lane);
+                }
+
+                if (!TShape.ProbabilityTargets)
+                {
+                    others.Add(other, lane);
+                }
             }
 
             terms.FoldBlock();
+            others.FoldBlock();
         }
 
-        return terms.Total();
+        termSum = ScalarLanes.Create((float)terms.Total());
+        otherSum = ScalarLanes.Create((float)others.Total());
     }
 
     /// <summary>
-    /// One element of pass 2: gradient s·(A'·p_c - a_c) = e^{z - m}·coef - s·a_c and the loss term
-    /// v_c·((m - z) + log1p(t)) (v_c = a_c up to the constant ε/C for labels, whose true class is finished per row).
+    /// One element of pass 2. Gradient: s·(A'·p_c - a_c) = e^{z - m}·Coefficient - TargetScale·v_c. Loss term:
+    /// v_c·((m - z) + log1p(t)) (v_c is a_c up to the constant ε/C for labels). Other: e^{z - m} outside the label.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static T GradientStep<T>(scoped in SoftmaxPass pass, T logit, ref float targets, nuint i, in RowConstants<T> row, out T gradient)
+    private static T SecondPassStep<T, TShape>(T logit, T weight, T labelMask, in RowConstants<T> row, bool needsTerms, out T other, out T gradient)
         where T : struct, ISimdLanes<T>
+        where TShape : ISoftmaxShape
     {
-        T difference = OnlineSoftmax.DifferenceFromMaximum(row.Maximum, logit);
-        T exponential = LossMath.ExpNonPositive(-difference);
-        T weight = pass.HasProbabilityTargets ? TargetWeight(pass, T.Load(ref targets, i), i) : ClassWeight<T>(pass, i);
-        gradient = T.FusedMultiplyAdd(exponential, row.Coefficient, -(row.TargetScale * weight));
-        return weight * (difference + row.Log1pSum);
+        T exponential = LossMath.ExpOfDifference(row.Maximum, logit, out T difference);
+        gradient = TShape.WritesGradient
+            ? T.FusedMultiplyAdd(exponential, row.Coefficient, -(row.TargetScale * weight))
+            : default;
+        other = TShape.ProbabilityTargets ? default : T.Select(labelMask, T.Create(0f), exponential);
+        return needsTerms ? weight * (difference + row.Log1pSum) : default;
     }
 
-    /// <summary>a_c for probability targets: w_c·((1-ε)·t_c + ε/C).</summary>
+    /// <summary>v_c: a_c = w_c·((1-ε)·t_c + ε/C) for probability targets, w_c for labels (ε/C applied per row).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static T TargetWeight<T>(scoped in SoftmaxPass pass, T target, nuint i) where T : struct, ISimdLanes<T>
-    {
-        float smoothing = pass.Smoothing;
-        T smoothed = T.FusedMultiplyAdd(T.Create(1f - smoothing), target, T.Create(smoothing / pass.ClassCount));
-        return pass.ClassWeights.IsEmpty ? smoothed : smoothed * ClassWeight<T>(pass, i);
-    }
+    private static T ElementWeight<T, TShape>(in ElementConstants constants, ref float targets, ref float classWeights, nuint i)
+        where T : struct, ISimdLanes<T>
+        where TShape : ISoftmaxShape =>
+        TShape.ProbabilityTargets ? TargetWeight<T, TShape>(constants, T.Load(ref targets, i), ref classWeights, i)
+        : TShape.ClassWeights ? T.Load(ref classWeights, i)
+        : T.Create(1f);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static T ClassWeight<T>(scoped in SoftmaxPass pass, nuint classIndex) where T : struct, ISimdLanes<T> =>
-        pass.ClassWeights.IsEmpty ? T.Create(1f) : T.Load(ref MemoryMarshal.GetReference(pass.ClassWeights), classIndex);
-
-    private static double RunNarrow<T>(scoped in SoftmaxPass pass) where T : struct, ISimdLanes<T>
+    private static T TargetWeight<T, TShape>(in ElementConstants constants, T target, ref float classWeights, nuint classIndex)
+        where T : struct, ISimdLanes<T>
+        where TShape : ISoftmaxShape
     {
-        int rows = pass.Logits.Length / pass.ClassCount;
-        int row = 0;
-        double total = 0;
-        for (; row + T.Count <= rows; row += T.Count)
-        {
-            total += NarrowGroup<T>(pass, row);
-        }
-
-        // Leftover rows run the same per-row sequence one row per lane.
-        for (; row < rows; row++)
-        {
-            total += NarrowGroup<ScalarLanes>(pass, row);
-        }
-
-        return total;
+        T smoothed = T.FusedMultiplyAdd(T.Create(constants.KeptShare), target, T.Create(constants.SmoothingShare));
+        return TShape.ClassWeights ? smoothed * T.Load(ref classWeights, classIndex) : smoothed;
     }
 
-    /// <summary>T.Count rows at once, one row per lane, classes visited in order 0..C-1.</summary>
-    private static double NarrowGroup<T>(scoped in SoftmaxPass pass, int firstRow) where T : struct, ISimdLanes<T>
+    /// <summary>T.Count rows at once, one row per lane, classes visited in order 0..C-1 (C &lt; 32).</summary>
+    private static double NarrowRows<T, TShape>(scoped in SoftmaxPass pass, int firstRow)
+        where T : struct, ISimdLanes<T>
+        where TShape : ISoftmaxShape
     {
         int classes = pass.ClassCount, width = T.Count;
-        NarrowTile tile = default;
+        // Every tile element that is read is written first; skipping the zeroing saves ~7 KB of stores per group.
+        Unsafe.SkipInit(out NarrowTile tile);
         ref float logitTile = ref tile.Logits[0];
         ref float targetTile = ref tile.Targets[0];
         ref float gradientTile = ref tile.Gradient[0];
+        ref float w = ref MemoryMarshal.GetReference(pass.ClassWeights);
         Transpose(pass.Logits, firstRow, classes, width, ref logitTile);
-        if (pass.HasProbabilityTargets)
+        if (TShape.ProbabilityTargets)
         {
             Transpose(pass.Targets, firstRow, classes, width, ref targetTile);
         }
 
+        ElementConstants constants = new(pass);
+        RowBlock<T> block = default;
         T maximum = T.Create(OnlineSoftmax.EmptyMaximum), sum = T.Create(OnlineSoftmax.EmptySum), targetWeight = T.Create(0f);
         for (int c = 0; c < classes; c++)
         {
             nuint at = (nuint)(c * width);
             OnlineSoftmax.Merge(ref maximum, ref sum, T.Load(ref logitTile, at), T.Create(0f));
-            if (pass.HasProbabilityTargets)
+            if (TShape.ProbabilityTargets)
             {
-                targetWeight += TargetWeight(pass, T.Load(ref targetTile, at), (nuint)c);
+                targetWeight += TargetWeight<T, TShape>(constants, T.Load(ref targetTile, at), ref w, (nuint)c);
             }
         }
 
-        ref float maxima = ref tile.Maxima[0];
-        ref float sums = ref tile.Sums[0];
-        ref float targetWeights = ref tile.TargetWeights[0];
-        T.Store(maximum, ref maxima, 0);
-        T.Store(sum, ref sums, 0);
-        T.Store(targetWeight, ref targetWeights, 0);
-
-        RowPlans plans = default;
-        bool anyActive = false;
-        for (int r = 0; r < width; r++)
+        block.Maximum = maximum;
+        block.Sum = sum;
+        block.TargetWeight = targetWeight;
+        bool anyActive = true;
+        if (!TShape.ProbabilityTargets)
         {
-            int row = firstRow + r;
-            bool ignored = IsIgnored(pass, row);
-            anyActive |= !ignored;
-            RowStatistics statistics = new(Unsafe.Add(ref maxima, r), Unsafe.Add(ref sums, r), Unsafe.Add(ref targetWeights, r));
-            plans[r] = RowPlan.Create(pass, row, statistics, pass.Logits.Slice(row * classes, classes), ignored);
-            plans[r].StoreLane(ref tile, r);
+            anyActive = false;
+            for (int r = 0; r < width; r++)
+            {
+                int label = pass.Labels[firstRow + r];
+                bool ignored = label == pass.IgnoreIndex;
+                anyActive |= !ignored;
+                tile.Ignored[r] = ignored ? BitConverter.Int32BitsToSingle(-1) : 0f;
+                tile.LabelIndices[r] = ignored ? -1f : label;
+                tile.LabelLogits[r] = ignored ? 0f : Unsafe.Add(ref logitTile, label * width + r);
+                tile.LabelWeights[r] = ignored ? 0f : ClassWeightAt<TShape>(pass, label);
+            }
+
+            block.Ignored = T.Load(ref tile.Ignored[0], 0);
+            block.LabelLogit = T.Load(ref tile.LabelLogits[0], 0);
+            block.LabelWeight = T.Load(ref tile.LabelWeights[0], 0);
         }
 
-        bool secondPass = anyActive && NeedsSecondPass(pass);
-        T terms = T.Create(0f);
-        if (secondPass)
+        block.Plan<TShape>(pass);
+        bool needsTerms = NeedsTerms<TShape>(pass);
+        T terms = default, others = default;
+        bool labelHoldsMaximum = !TShape.ProbabilityTargets && T.AnyBitSet(T.EqualTo(block.LabelDifference, T.Create(0f)));
+        if (anyActive && (TShape.WritesGradient || needsTerms || labelHoldsMaximum))
         {
-            RowConstants<T> constants = new(
-                T.Load(ref tile.PlanMaxima[0], 0), T.Load(ref tile.PlanLog1pSums[0], 0),
-                T.Load(ref tile.PlanCoefficients[0], 0), T.Load(ref tile.PlanTargetScales[0], 0));
+            RowConstants<T> row = block.Constants();
+            T labels = T.Load(ref tile.LabelIndices[0], 0);
             for (int c = 0; c < classes; c++)
             {
                 nuint at = (nuint)(c * width);
-                T weight = pass.HasProbabilityTargets ? TargetWeight(pass, T.Load(ref targetTile, at), (nuint)c) : T.Create(ClassWeightAt(pass, c));
-                T difference = OnlineSoftmax.DifferenceFromMaximum(constants.Maximum, T.Load(ref logitTile, at));
-                T exponential = LossMath.ExpNonPositive(-difference);
-                T.Store(T.FusedMultiplyAdd(exponential, constants.Coefficient, -(constants.TargetScale * weight)), ref gradientTile, at);
-                terms += weight * (difference + constants.Log1pSum);
+                T weight = TShape.ProbabilityTargets ? TargetWeight<T, TShape>(constants, T.Load(ref targetTile, at), ref w, (nuint)c)
+                    : T.Create(TShape.ClassWeights ? Unsafe.Add(ref w, c) : 1f);
+                T labelMask = TShape.ProbabilityTargets ? default : T.EqualTo(labels, T.Create(c));
+                T term = SecondPassStep<T, TShape>(T.Load(ref logitTile, at), weight, labelMask, row, needsTerms, out T other, out T elementGradient);
+                if (TShape.WritesGradient)
+                {
+                    T.Store(elementGradient, ref gradientTile, at);
+                }
+
+                terms += term;
+                others += other;
             }
         }
 
-        ref float termSums = ref tile.TermSums[0];
-        T.Store(terms, ref termSums, 0);
-        double total = 0;
-        Span<float> gradientColumn = MemoryMarshal.CreateSpan(ref gradientTile, classes * width);
-        for (int r = 0; r < width; r++)
+        T loss = block.Finish<TShape>(pass, terms, others, out T labelGradient);
+        if (TShape.WritesGradient)
         {
-            total += FinishRow(pass, firstRow + r, plans[r], secondPass ? Unsafe.Add(ref termSums, r) : 0, pass.Gradient.IsEmpty ? default : gradientColumn[r..], gradientStride: width);
+            if (!TShape.ProbabilityTargets)
+            {
+                ref float labelGradients = ref tile.LabelGradients[0];
+                T.Store(labelGradient, ref labelGradients, 0);
+                for (int r = 0; r < width; r++)
+                {
+                    int label = pass.Labels[firstRow + r];
+                    if (label == pass.IgnoreIndex)
+                    {
+                        for (int c = 0; c < classes; c++)
+                        {
+                            Unsafe.Add(ref gradientTile, c * width + r) = 0f;
+                        }
+                    }
+                    else
+                    {
+                        Unsafe.Add(ref gradientTile, label * width + r) = Unsafe.Add(ref labelGradients, r);
+                    }
+                }
+            }
+
+            TransposeBack(ref gradientTile, pass.Gradient, firstRow, classes, width);
         }
 
-        if (!pass.Gradient.IsEmpty)
+        ref float losses = ref tile.RowLosses[0];
+        ref float logSumExps = ref tile.RowLogSumExps[0];
+        T.Store(loss, ref losses, 0);
+        T.Store(block.LogSumExp, ref logSumExps, 0);
+        double total = 0;
+        for (int r = 0; r < width; r++)
         {
-            TransposeBack(ref gradientTile, pass.Gradient, firstRow, classes, width);
+            WriteRowOutputs(pass, firstRow + r, ScalarLanes.Create(Unsafe.Add(ref losses, r)), ScalarLanes.Create(Unsafe.Add(ref logSumExps, r)));
+            total += Unsafe.Add(ref losses, r);
         }
 
         return total;
@@ -395,140 +517,134 @@ internal static class SoftmaxRowDriver
         }
     }
 
-    private static float ClassWeightAt(scoped in SoftmaxPass pass, int classIndex) =>
-        pass.ClassWeights.IsEmpty ? 1f : pass.ClassWeights[classIndex];
-
-    private static bool IsIgnored(scoped in SoftmaxPass pass, int row) =>
-        !pass.HasProbabilityTargets && pass.Labels[row] == pass.IgnoreIndex;
-
-    /// <summary>Pass 2 is needed to write the gradient, or for loss terms that need lse (smoothing, probability targets).</summary>
-    private static bool NeedsSecondPass(scoped in SoftmaxPass pass) =>
-        !pass.Gradient.IsEmpty || pass.HasProbabilityTargets || pass.Smoothing != 0f;
-
-    /// <summary>
-    /// Finishes a row from its plan and pass-2 term sum: writes the row's loss and log-sum-exp, writes the
-    /// true-class gradient (labels) or a zero row (ignored), and returns the row loss.
-    /// </summary>
-    private static double FinishRow(scoped in SoftmaxPass pass, int row, in RowPlan plan, double termSum, Span<float> gradient, int gradientStride)
+    private static void WriteRowOutputs(scoped in SoftmaxPass pass, int row, ScalarLanes loss, ScalarLanes logSumExp)
     {
-        if (!pass.LogSumExp.IsEmpty)
-        {
-            pass.LogSumExp[row] = plan.LogSumExp;
-        }
-
-        double loss;
-        if (plan.Ignored)
-        {
-            loss = 0;
-            for (int c = 0; c < pass.ClassCount && !gradient.IsEmpty; c++)
-            {
-                gradient[c * gradientStride] = 0f;
-            }
-        }
-        else
-        {
-            double zLoss = pass.ZLossWeight == 0f ? 0 : pass.ZLossWeight * (double)plan.LogSumExp * plan.LogSumExp;
-            if (pass.HasProbabilityTargets)
-            {
-                loss = termSum + zLoss;
-            }
-            else
-            {
-                int label = pass.Labels[row];
-                double smoothingShare = (double)pass.Smoothing / pass.ClassCount;
-                double labelWeight = ClassWeightAt(pass, label);
-                double labelLoss = (double)plan.LabelDifference + plan.Log1pSum;
-                loss = (1 - (double)pass.Smoothing) * labelWeight * labelLoss + (pass.Smoothing == 0f ? 0 : smoothingShare * termSum) + zLoss;
-                if (!gradient.IsEmpty)
-                {
-                    // p_y - 1 without cancellation: -t/(1+t) when y holds the maximum, else e^{z_y - m}/(1+t) - 1 (≤ -½).
-                    double denominator = 1 + (double)plan.Sum;
-                    double probabilityMinusOne = plan.LabelDifference == 0f
-                        ? -plan.Sum / denominator
-                        : ScalarLanes.Create(LossMath.ExpNonPositive(ScalarLanes.Create(-plan.LabelDifference)).Value).Value / denominator - 1;
-                    double remainder = smoothingShare * (pass.ClassWeightSum - labelWeight) + 2 * (double)pass.ZLossWeight * plan.LogSumExp;
-                    gradient[label * gradientStride] = (float)(pass.Scale * (plan.TotalWeight * probabilityMinusOne + remainder));
-                }
-            }
-        }
-
         if (!pass.Losses.IsEmpty)
         {
-            pass.Losses[row] = (float)loss;
+            pass.Losses[row] = loss.Value;
         }
 
-        return loss;
+        if (!pass.LogSumExp.IsEmpty)
+        {
+            pass.LogSumExp[row] = logSumExp.Value;
+        }
     }
 
-    /// <summary>A row's statistics after pass 1: (m, t) and, for probability targets, A = Σ a_c.</summary>
-    private readonly record struct RowStatistics(float Maximum, float Sum, double TargetWeight);
+    private static float ClassWeightAt<TShape>(scoped in SoftmaxPass pass, int classIndex) where TShape : ISoftmaxShape =>
+        TShape.ClassWeights ? pass.ClassWeights[classIndex] : 1f;
 
-    /// <summary>The per-row scalars pass 2 and the row's finish need.</summary>
-    private readonly struct RowPlan
+    /// <summary>Loss terms Σ v_c·(lse - z_c) are needed for probability targets and for label smoothing.</summary>
+    private static bool NeedsTerms<TShape>(scoped in SoftmaxPass pass) where TShape : ISoftmaxShape =>
+        TShape.ProbabilityTargets || pass.Smoothing != 0f;
+
+    private static ReadOnlySpan<float> LaneIndices => [0f, 1f, 2f, 3f, 4f, 5f, 6f, 7f, 8f, 9f, 10f, 11f, 12f, 13f, 14f, 15f];
+
+    /// <summary>Per-call constants used per element.</summary>
+    private readonly struct ElementConstants(scoped in SoftmaxPass pass)
     {
-        public bool Ignored { get; init; }
-        public float Maximum { get; init; }
-        public float Sum { get; init; }
-        public float Log1pSum { get; init; }
-        public float LogSumExp { get; init; }
-        public float LabelDifference { get; init; }
-        /// <summary>A' = Σ a_c + 2λ·lse.</summary>
-        public double TotalWeight { get; init; }
-        /// <summary>s·A'/(1 + t): the gradient is e^{z - m}·Coefficient - TargetScale·v_c.</summary>
-        public float Coefficient { get; init; }
-        public float TargetScale { get; init; }
+        public readonly float KeptShare = 1f - pass.Smoothing;
+        public readonly float SmoothingShare = pass.Smoothing / pass.ClassCount;
+    }
 
-        public static RowPlan Create(scoped in SoftmaxPass pass, int row, RowStatistics statistics, ReadOnlySpan<float> logits, bool ignored)
+    /// <summary>
+    /// The per-row math of a block of rows (one per lane), written once for the wide layout (one row, scalar lanes)
+    /// and the narrow one (a vector of rows).
+    /// </summary>
+    private struct RowBlock<T> where T : struct, ISimdLanes<T>
+    {
+        // Inputs: pass-1 statistics and, for labels, the label's logit and weight and the ignored mask.
+        public T Maximum, Sum, TargetWeight, LabelLogit, LabelWeight, Ignored;
+
+        // Derived by Plan.
+        public T Log1pSum, LogSumExp, LabelDifference, TotalWeight, Coefficient, TargetScale, RowScale;
+
+        /// <summary>
+        /// lse = m + log1p(t); A = Σ a_c ((1-ε)·w_y + (ε/C)·Σw for labels); A' = A + 2λ·lse;
+        /// Coefficient = s·A'/(1+t); TargetScale = s·ε/C (labels) or s; ignored rows get s = 0.
+        /// </summary>
+        public void Plan<TShape>(scoped in SoftmaxPass pass) where TShape : ISoftmaxShape
         {
-            float log1pSum = LossMath.Log1p(ScalarLanes.Create(statistics.Sum)).Value;
-            float logSumExp = statistics.Maximum + log1pSum;
-            if (ignored)
+            T one = T.Create(1f);
+            Log1pSum = LossMath.Log1p(Sum);
+            LogSumExp = Maximum + Log1pSum;
+            RowScale = TShape.ProbabilityTargets ? T.Create(pass.Scale) : T.Select(Ignored, T.Create(0f), T.Create(pass.Scale));
+            float smoothingShare = pass.Smoothing / pass.ClassCount;
+            if (TShape.ProbabilityTargets)
             {
-                return new RowPlan { Ignored = true, Maximum = statistics.Maximum, LogSumExp = logSumExp };
-            }
-
-            double smoothingShare = (double)pass.Smoothing / pass.ClassCount;
-            double targetWeight;
-            float labelDifference = 0f;
-            if (pass.HasProbabilityTargets)
-            {
-                targetWeight = statistics.TargetWeight;
+                TotalWeight = TargetWeight;
             }
             else
             {
-                int label = pass.Labels[row];
-                labelDifference = OnlineSoftmax.DifferenceFromMaximum(ScalarLanes.Create(statistics.Maximum), ScalarLanes.Create(logits[label])).Value;
-                targetWeight = (1 - (double)pass.Smoothing) * ClassWeightAt(pass, label) + smoothingShare * pass.ClassWeightSum;
+                LabelDifference = OnlineSoftmax.DifferenceFromMaximum(Maximum, LabelLogit);
+                TotalWeight = T.FusedMultiplyAdd(T.Create(1f - pass.Smoothing), LabelWeight, T.Create(smoothingShare * pass.ClassWeightSum));
             }
 
-            double totalWeight = pass.ZLossWeight == 0f ? targetWeight : targetWeight + 2 * (double)pass.ZLossWeight * logSumExp;
-            return new RowPlan
+            if (pass.ZLossWeight != 0f)
             {
-                Maximum = statistics.Maximum,
-                Sum = statistics.Sum,
-                Log1pSum = log1pSum,
-                LogSumExp = logSumExp,
-                LabelDifference = labelDifference,
-                TotalWeight = totalWeight,
-                Coefficient = (float)(pass.Scale * totalWeight / (1 + (double)statistics.Sum)),
-                TargetScale = (float)(pass.HasProbabilityTargets ? pass.Scale : pass.Scale * smoothingShare),
-            };
+                TotalWeight = T.FusedMultiplyAdd(T.Create(2f * pass.ZLossWeight), LogSumExp, TotalWeight);
+            }
+
+            Coefficient = RowScale * TotalWeight / (one + Sum);
+            TargetScale = TShape.ProbabilityTargets ? RowScale : RowScale * T.Create(smoothingShare);
         }
 
-        public RowConstants<T> Broadcast<T>() where T : struct, ISimdLanes<T> =>
-            new(T.Create(Maximum), T.Create(Log1pSum), T.Create(Coefficient), T.Create(TargetScale));
+        public readonly RowConstants<T> Constants() => new(Maximum, Log1pSum, Coefficient, TargetScale);
 
-        public void StoreLane(ref NarrowTile tile, int lane)
+        /// <summary>
+        /// The row loss Σ a_c·(lse - z_c) + λ·lse² and, for labels, the true-class gradient
+        /// s·(A'·(p_y - 1) + (ε/C)·(Σw - w_y) + 2λ·lse) with p_y - 1 = -(Σc≠y e^{z_c - m})/(1+t) when the label
+        /// holds the maximum (no cancellation), e^{z_y - m}/(1+t) - 1 (≤ -½) otherwise. Ignored rows: loss 0.
+        /// </summary>
+        public readonly T Finish<TShape>(scoped in SoftmaxPass pass, T terms, T others, out T labelGradient) where TShape : ISoftmaxShape
         {
-            tile.PlanMaxima[lane] = Maximum;
-            tile.PlanLog1pSums[lane] = Log1pSum;
-            tile.PlanCoefficients[lane] = Coefficient;
-            tile.PlanTargetScales[lane] = TargetScale;
+            T zLoss = pass.ZLossWeight == 0f ? T.Create(0f) : T.Create(pass.ZLossWeight) * LogSumExp * LogSumExp;
+            if (TShape.ProbabilityTargets)
+            {
+                labelGradient = default;
+                return terms + zLoss;
+            }
+
+            T one = T.Create(1f), zero = T.Create(0f);
+            T labelHoldsMaximum = T.EqualTo(LabelDifference, zero);
+            T labelLoss = T.Select(labelHoldsMaximum, LossMath.Log1p(others), LabelDifference + Log1pSum);
+            float smoothingShare = pass.Smoothing / pass.ClassCount;
+            T smoothingLoss = pass.Smoothing == 0f ? zLoss : T.FusedMultiplyAdd(T.Create(smoothingShare), terms, zLoss);
+            T loss = T.FusedMultiplyAdd(T.Create(1f - pass.Smoothing) * LabelWeight, labelLoss, smoothingLoss);
+
+            T denominator = one + Sum;
+            T labelExponential = LossMath.ExpOfDifference(Maximum, LabelLogit, out _);
+            T probabilityMinusOne = T.Select(labelHoldsMaximum, -others / denominator, labelExponential / denominator - one);
+            T remainder = T.Create(smoothingShare) * (T.Create(pass.ClassWeightSum) - LabelWeight);
+            if (pass.ZLossWeight != 0f)
+            {
+                remainder = T.FusedMultiplyAdd(T.Create(2f * pass.ZLossWeight), LogSumExp, remainder);
+            }
+
+            labelGradient = RowScale * T.FusedMultiplyAdd(TotalWeight, probabilityMinusOne, remainder);
+            return T.Select(Ignored, zero, loss);
         }
     }
 
     private readonly record struct RowConstants<T>(T Maximum, T Log1pSum, T Coefficient, T TargetScale)
         where T : struct, ISimdLanes<T>;
+
+    /// <summary>Which inputs and outputs a call has, as compile-time constants.</summary>
+    private interface ISoftmaxShape
+    {
+        static abstract bool ProbabilityTargets { get; }
+        static abstract bool ClassWeights { get; }
+        static abstract bool WritesGradient { get; }
+    }
+
+    private readonly struct Shape<TProbabilityTargets, TClassWeights, TWritesGradient> : ISoftmaxShape
+        where TProbabilityTargets : IStaticFlag
+        where TClassWeights : IStaticFlag
+        where TWritesGradient : IStaticFlag
+    {
+        public static bool ProbabilityTargets => TProbabilityTargets.IsSet;
+        public static bool ClassWeights => TClassWeights.IsSet;
+        public static bool WritesGradient => TWritesGradient.IsSet;
+    }
 
     [InlineArray(2 * Lanes)]
     private struct LaneStates
@@ -536,29 +652,21 @@ internal static class SoftmaxRowDriver
         private float _element;
     }
 
-    [InlineArray(16)]
-    private struct RowPlans
-    {
-        private RowPlan _element;
-    }
-
-    /// <summary>Stack storage of a narrow group: rows × classes tiles (classes &lt; 32, rows ≤ 16) and lane scalars.</summary>
+    /// <summary>Stack storage of a narrow group: classes × rows tiles (C &lt; 32, rows ≤ 16) and per-row lanes.</summary>
     private struct NarrowTile
     {
-        public ClassTile Logits;
-        public ClassTile Targets;
-        public ClassTile Gradient;
-        public LaneScalars Maxima, Sums, TargetWeights, TermSums, PlanMaxima, PlanLog1pSums, PlanCoefficients, PlanTargetScales;
+        public ClassTile Logits, Targets, Gradient;
+        public RowLanes Ignored, LabelIndices, LabelLogits, LabelWeights, LabelGradients, RowLosses, RowLogSumExps;
     }
 
-    [InlineArray(Lanes * 16)]
+    [InlineArray(Lanes * MaxNarrowRows)]
     private struct ClassTile
     {
         private float _element;
     }
 
-    [InlineArray(16)]
-    private struct LaneScalars
+    [InlineArray(MaxNarrowRows)]
+    private struct RowLanes
     {
         private float _element;
     }

@@ -34,12 +34,45 @@ internal static class LossMath
     /// smallest-normal absolute, as documented). NaN propagates.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static T ExpNonPositive<T>(T x) where T : struct, ISimdLanes<T>
+    public static T ExpNonPositive<T>(T x) where T : struct, ISimdLanes<T> => ExpNonPositive<T, FlagUnset>(x, default);
+
+    /// <summary>
+    /// e^{-(maximum - value)} for value ≤ maximum, with the subtraction carried exactly: the rounding error of
+    /// maximum - value (up to ½ ulp of a difference of 20, i.e. 2^-20) would otherwise become a relative error
+    /// of e^{…} of that size, 8 ulp. Equal operands (infinities included) give exactly 1 and a difference of 0.
+    /// </summary>
+    /// <param name="maximum">The larger operand (a row maximum).</param>
+    /// <param name="value">The smaller operand.</param>
+    /// <param name="difference">maximum - value rounded to float (0 when equal).</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T ExpOfDifference<T>(T maximum, T value, out T difference) where T : struct, ISimdLanes<T>
+    {
+        // Knuth's TwoSum of maximum + (-value): rounded + error = maximum - value exactly, for finite operands.
+        T rounded = maximum - value;
+        T negatedValueApprox = rounded - maximum;
+        T maximumApprox = rounded - negatedValueApprox;
+        T error = (maximum - maximumApprox) - (value + negatedValueApprox);
+        T equal = T.EqualTo(maximum, value);
+        T zero = T.Create(0f);
+        difference = T.Select(equal, zero, rounded);
+        // An infinite difference sends the argument below the cutoff, so a NaN error term never reaches the result.
+        return ExpNonPositive<T, FlagSet>(-difference, T.Select(equal, zero, -error));
+    }
+
+    /// <summary>e^{x + correction} for x ≤ 0 and |correction| ≪ 1 (the low part of an exactly known argument).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static T ExpNonPositive<T, THasCorrection>(T x, T correction)
+        where T : struct, ISimdLanes<T>
+        where THasCorrection : IStaticFlag
     {
         T shifted = T.FusedMultiplyAdd(x, T.Create(Log2E), T.Create(RoundingShifter));
         T k = shifted - T.Create(RoundingShifter);
         T r = T.FusedMultiplyAdd(k, T.Create(-Ln2Hi), x);
         r = T.FusedMultiplyAdd(k, T.Create(-Ln2Lo), r);
+        if (THasCorrection.IsSet)
+        {
+            r += correction;
+        }
 
         // |r| ≤ ln2/2: e^r = 1 + r·g(r) with g the degree-5 minimax fit of (e^r - 1)/r (relative error of e^r
         // 2.0e-9, < 0.04 ulp; Taylor needs degree 7 for the same). Leading coefficients are exactly 1, so e^0 = 1.
