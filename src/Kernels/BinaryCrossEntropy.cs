@@ -1,6 +1,5 @@
 using Kernels.Internal.Drivers;
 using Kernels.Internal.Operators;
-using Kernels.Internal.Validation;
 
 namespace Kernels;
 
@@ -47,7 +46,7 @@ public static class BinaryCrossEntropy
     /// <param name="losses">Destination, length n; may be exactly <paramref name="logits"/>.</param>
     /// <exception cref="ArgumentException">A length differs from n, or <paramref name="losses"/> overlaps an input other than exactly <paramref name="logits"/>.</exception>
     public static void Losses(ReadOnlySpan<float> logits, ReadOnlySpan<float> targets, Span<float> losses) =>
-        Evaluate<SigmoidCrossEntropyOperator>(logits, targets, 1, default, default, default, losses, Reduction.Sum, Names.Logits, requireGradient: false, requireLosses: true);
+        PointwiseLoss.Evaluate<SigmoidCrossEntropyOperator>(logits, targets, 1, default, default, default, losses, Reduction.Sum, PointwiseLossNames.Logits, requireGradient: false, requireLosses: true);
 
     /// <summary>The cost Σ losses (<see cref="Reduction.Sum"/>) or (1/n) Σ losses (<see cref="Reduction.Mean"/>) of logits.</summary>
     /// <param name="logits">Logits z, length n.</param>
@@ -57,7 +56,7 @@ public static class BinaryCrossEntropy
     /// <exception cref="ArgumentException">The lengths differ.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="reduction"/> is not defined.</exception>
     public static float Cost(ReadOnlySpan<float> logits, ReadOnlySpan<float> targets, Reduction reduction = Reduction.Mean) =>
-        Evaluate<SigmoidCrossEntropyOperator>(logits, targets, 1, default, default, default, default, reduction, Names.Logits, requireGradient: false, requireLosses: false);
+        PointwiseLoss.Evaluate<SigmoidCrossEntropyOperator>(logits, targets, 1, default, default, default, default, reduction, PointwiseLossNames.Logits, requireGradient: false, requireLosses: false);
 
     /// <summary>
     /// Fused: returns the cost and writes <c>gradient[i] = ∂Cost/∂z_i = s·(σ(z_i) - y_i)</c>, s = 1/n for
@@ -71,7 +70,7 @@ public static class BinaryCrossEntropy
     /// <exception cref="ArgumentException">A length differs, or <paramref name="gradient"/> overlaps an input other than exactly <paramref name="logits"/>.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="reduction"/> is not defined.</exception>
     public static float CostAndGradient(ReadOnlySpan<float> logits, ReadOnlySpan<float> targets, Span<float> gradient, Reduction reduction = Reduction.Mean) =>
-        Evaluate<SigmoidCrossEntropyOperator>(logits, targets, 1, default, default, gradient, default, reduction, Names.Logits, requireGradient: true, requireLosses: false);
+        PointwiseLoss.Evaluate<SigmoidCrossEntropyOperator>(logits, targets, 1, default, default, gradient, default, reduction, PointwiseLossNames.Logits, requireGradient: true, requireLosses: false);
 
     /// <summary>Fused: returns the cost, writes the gradient s·(σ(z) - y) and the per-element losses, in one pass.</summary>
     /// <param name="logits">Logits z, length n.</param>
@@ -83,7 +82,7 @@ public static class BinaryCrossEntropy
     /// <exception cref="ArgumentException">A length differs, the two destinations overlap, or a destination overlaps an input other than exactly <paramref name="logits"/>.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="reduction"/> is not defined.</exception>
     public static float CostAndGradient(ReadOnlySpan<float> logits, ReadOnlySpan<float> targets, Span<float> gradient, Span<float> losses, Reduction reduction = Reduction.Mean) =>
-        Evaluate<SigmoidCrossEntropyOperator>(logits, targets, 1, default, default, gradient, losses, reduction, Names.Logits, requireGradient: true, requireLosses: true);
+        PointwiseLoss.Evaluate<SigmoidCrossEntropyOperator>(logits, targets, 1, default, default, gradient, losses, reduction, PointwiseLossNames.Logits, requireGradient: true, requireLosses: true);
 
     /// <summary>Multi-output, weighted: writes each sample's loss Σj w_i·[p_j·y·softplus(-z) + (1-y)·softplus(z)].</summary>
     /// <param name="logits">Logits, n×k row-major.</param>
@@ -95,7 +94,7 @@ public static class BinaryCrossEntropy
     /// <exception cref="ArgumentException">A length is inconsistent with n and k, or an output overlaps an input.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="outputCount"/> ≤ 0.</exception>
     public static void Losses(ReadOnlySpan<float> logits, ReadOnlySpan<float> targets, int outputCount, ReadOnlySpan<float> sampleWeights, ReadOnlySpan<float> positiveWeights, Span<float> sampleLosses) =>
-        Evaluate<SigmoidCrossEntropyOperator>(logits, targets, outputCount, sampleWeights, positiveWeights, default, sampleLosses, Reduction.Sum, Names.LogitsPerSample, requireGradient: false, requireLosses: true);
+        PointwiseLoss.Evaluate<SigmoidCrossEntropyOperator>(logits, targets, outputCount, sampleWeights, positiveWeights, default, sampleLosses, Reduction.Sum, PointwiseLossNames.LogitsPerSample, requireGradient: false, requireLosses: true);
 
     /// <summary>Multi-output, weighted cost: Σ of the sample losses, divided by n for <see cref="Reduction.Mean"/>.</summary>
     /// <param name="logits">Logits, n×k row-major.</param>
@@ -108,7 +107,7 @@ public static class BinaryCrossEntropy
     /// <exception cref="ArgumentException">A length is inconsistent with n and k.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="outputCount"/> ≤ 0 or <paramref name="reduction"/> is not defined.</exception>
     public static float Cost(ReadOnlySpan<float> logits, ReadOnlySpan<float> targets, int outputCount, ReadOnlySpan<float> sampleWeights, ReadOnlySpan<float> positiveWeights, Reduction reduction = Reduction.Mean) =>
-        Evaluate<SigmoidCrossEntropyOperator>(logits, targets, outputCount, sampleWeights, positiveWeights, default, default, reduction, Names.LogitsPerSample, requireGradient: false, requireLosses: false);
+        PointwiseLoss.Evaluate<SigmoidCrossEntropyOperator>(logits, targets, outputCount, sampleWeights, positiveWeights, default, default, reduction, PointwiseLossNames.LogitsPerSample, requireGradient: false, requireLosses: false);
 
     /// <summary>
     /// Multi-output, weighted, fused: returns the cost, writes the n×k gradient
@@ -126,7 +125,7 @@ public static class BinaryCrossEntropy
     /// <exception cref="ArgumentException">A length is inconsistent with n and k, or an output overlaps an input other than the documented in-place case.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="outputCount"/> ≤ 0 or <paramref name="reduction"/> is not defined.</exception>
     public static float CostAndGradient(ReadOnlySpan<float> logits, ReadOnlySpan<float> targets, int outputCount, ReadOnlySpan<float> sampleWeights, ReadOnlySpan<float> positiveWeights, Span<float> gradient, Span<float> sampleLosses, Reduction reduction = Reduction.Mean) =>
-        Evaluate<SigmoidCrossEntropyOperator>(logits, targets, outputCount, sampleWeights, positiveWeights, gradient, sampleLosses, reduction, Names.LogitsPerSample, requireGradient: true, requireLosses: false);
+        PointwiseLoss.Evaluate<SigmoidCrossEntropyOperator>(logits, targets, outputCount, sampleWeights, positiveWeights, gradient, sampleLosses, reduction, PointwiseLossNames.LogitsPerSample, requireGradient: true, requireLosses: false);
 
     /// <summary>Writes the per-element loss -(y·max(ln a, -100) + (1-y)·max(ln(1-a), -100)) of probabilities a.</summary>
     /// <param name="probabilities">Probabilities a ∈ [0,1], length n.</param>
@@ -135,7 +134,7 @@ public static class BinaryCrossEntropy
     /// <exception cref="ArgumentException">A length differs, or <paramref name="losses"/> overlaps an input.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A probability or target is outside [0,1] (NaN is allowed and propagates).</exception>
     public static void LossesFromProbabilities(ReadOnlySpan<float> probabilities, ReadOnlySpan<float> targets, Span<float> losses) =>
-        Evaluate<ProbabilityCrossEntropyOperator>(probabilities, targets, 1, default, default, default, losses, Reduction.Sum, Names.Probabilities, requireGradient: false, requireLosses: true);
+        PointwiseLoss.Evaluate<ProbabilityCrossEntropyOperator>(probabilities, targets, 1, default, default, default, losses, Reduction.Sum, PointwiseLossNames.Probabilities, requireGradient: false, requireLosses: true);
 
     /// <summary>The cost of probabilities: Σ or mean of the clamped per-element losses.</summary>
     /// <param name="probabilities">Probabilities a ∈ [0,1], length n.</param>
@@ -145,7 +144,7 @@ public static class BinaryCrossEntropy
     /// <exception cref="ArgumentException">The lengths differ.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A value is outside [0,1], or <paramref name="reduction"/> is not defined.</exception>
     public static float CostFromProbabilities(ReadOnlySpan<float> probabilities, ReadOnlySpan<float> targets, Reduction reduction = Reduction.Mean) =>
-        Evaluate<ProbabilityCrossEntropyOperator>(probabilities, targets, 1, default, default, default, default, reduction, Names.Probabilities, requireGradient: false, requireLosses: false);
+        PointwiseLoss.Evaluate<ProbabilityCrossEntropyOperator>(probabilities, targets, 1, default, default, default, default, reduction, PointwiseLossNames.Probabilities, requireGradient: false, requireLosses: false);
 
     /// <summary>Fused: returns the cost and writes <c>gradient[i] = s·(a_i - y_i)/max(a_i(1-a_i), 1e-12)</c>.</summary>
     /// <param name="probabilities">Probabilities a ∈ [0,1], length n.</param>
@@ -156,7 +155,7 @@ public static class BinaryCrossEntropy
     /// <exception cref="ArgumentException">A length differs, or <paramref name="gradient"/> overlaps an input.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A value is outside [0,1], or <paramref name="reduction"/> is not defined.</exception>
     public static float CostAndGradientFromProbabilities(ReadOnlySpan<float> probabilities, ReadOnlySpan<float> targets, Span<float> gradient, Reduction reduction = Reduction.Mean) =>
-        Evaluate<ProbabilityCrossEntropyOperator>(probabilities, targets, 1, default, default, gradient, default, reduction, Names.Probabilities, requireGradient: true, requireLosses: false);
+        PointwiseLoss.Evaluate<ProbabilityCrossEntropyOperator>(probabilities, targets, 1, default, default, gradient, default, reduction, PointwiseLossNames.Probabilities, requireGradient: true, requireLosses: false);
 
     /// <summary>Fused: returns the cost, writes the gradient and the per-element losses of probabilities.</summary>
     /// <param name="probabilities">Probabilities a ∈ [0,1], length n.</param>
@@ -168,7 +167,7 @@ public static class BinaryCrossEntropy
     /// <exception cref="ArgumentException">A length differs, or any two of the spans overlap.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A value is outside [0,1], or <paramref name="reduction"/> is not defined.</exception>
     public static float CostAndGradientFromProbabilities(ReadOnlySpan<float> probabilities, ReadOnlySpan<float> targets, Span<float> gradient, Span<float> losses, Reduction reduction = Reduction.Mean) =>
-        Evaluate<ProbabilityCrossEntropyOperator>(probabilities, targets, 1, default, default, gradient, losses, reduction, Names.Probabilities, requireGradient: true, requireLosses: true);
+        PointwiseLoss.Evaluate<ProbabilityCrossEntropyOperator>(probabilities, targets, 1, default, default, gradient, losses, reduction, PointwiseLossNames.Probabilities, requireGradient: true, requireLosses: true);
 
     /// <summary>Multi-output, weighted: writes each sample's loss w_i·Σj (clamped BCE of a_ij against y_ij).</summary>
     /// <param name="probabilities">Probabilities, n×k row-major, in [0,1].</param>
@@ -179,7 +178,7 @@ public static class BinaryCrossEntropy
     /// <exception cref="ArgumentException">A length is inconsistent with n and k, or an output overlaps an input.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="outputCount"/> ≤ 0, or a value is outside [0,1].</exception>
     public static void LossesFromProbabilities(ReadOnlySpan<float> probabilities, ReadOnlySpan<float> targets, int outputCount, ReadOnlySpan<float> sampleWeights, Span<float> sampleLosses) =>
-        Evaluate<ProbabilityCrossEntropyOperator>(probabilities, targets, outputCount, sampleWeights, default, default, sampleLosses, Reduction.Sum, Names.ProbabilitiesPerSample, requireGradient: false, requireLosses: true);
+        PointwiseLoss.Evaluate<ProbabilityCrossEntropyOperator>(probabilities, targets, outputCount, sampleWeights, default, default, sampleLosses, Reduction.Sum, PointwiseLossNames.ProbabilitiesPerSample, requireGradient: false, requireLosses: true);
 
     /// <summary>Multi-output, weighted cost of probabilities; <see cref="Reduction.Mean"/> divides by n samples.</summary>
     /// <param name="probabilities">Probabilities, n×k row-major, in [0,1].</param>
@@ -191,7 +190,7 @@ public static class BinaryCrossEntropy
     /// <exception cref="ArgumentException">A length is inconsistent with n and k.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="outputCount"/> ≤ 0, a value is outside [0,1], or <paramref name="reduction"/> is not defined.</exception>
     public static float CostFromProbabilities(ReadOnlySpan<float> probabilities, ReadOnlySpan<float> targets, int outputCount, ReadOnlySpan<float> sampleWeights, Reduction reduction = Reduction.Mean) =>
-        Evaluate<ProbabilityCrossEntropyOperator>(probabilities, targets, outputCount, sampleWeights, default, default, default, reduction, Names.ProbabilitiesPerSample, requireGradient: false, requireLosses: false);
+        PointwiseLoss.Evaluate<ProbabilityCrossEntropyOperator>(probabilities, targets, outputCount, sampleWeights, default, default, default, reduction, PointwiseLossNames.ProbabilitiesPerSample, requireGradient: false, requireLosses: false);
 
     /// <summary>Multi-output, weighted, fused: returns the cost, writes the n×k gradient and optionally the n sample losses.</summary>
     /// <param name="probabilities">Probabilities, n×k row-major, in [0,1].</param>
@@ -205,101 +204,5 @@ public static class BinaryCrossEntropy
     /// <exception cref="ArgumentException">A length is inconsistent with n and k, or any output overlaps an input or the other output.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="outputCount"/> ≤ 0, a value is outside [0,1], or <paramref name="reduction"/> is not defined.</exception>
     public static float CostAndGradientFromProbabilities(ReadOnlySpan<float> probabilities, ReadOnlySpan<float> targets, int outputCount, ReadOnlySpan<float> sampleWeights, Span<float> gradient, Span<float> sampleLosses, Reduction reduction = Reduction.Mean) =>
-        Evaluate<ProbabilityCrossEntropyOperator>(probabilities, targets, outputCount, sampleWeights, default, gradient, sampleLosses, reduction, Names.ProbabilitiesPerSample, requireGradient: true, requireLosses: false);
-
-    private static float Evaluate<TOperator>(
-        ReadOnlySpan<float> predictions, ReadOnlySpan<float> targets, int outputCount,
-        ReadOnlySpan<float> sampleWeights, ReadOnlySpan<float> positiveWeights,
-        Span<float> gradient, Span<float> losses, Reduction reduction, Names names, bool requireGradient, bool requireLosses)
-        where TOperator : IPointwiseLossOperator
-    {
-        ValidateArguments(
-            predictions, targets, outputCount, sampleWeights, positiveWeights, gradient, losses, reduction,
-            names.Predictions, names.Losses, inPlaceAllowed: !TOperator.HasDomain, requireGradient, requireLosses);
-        int samples = predictions.Length / outputCount;
-        float scale = reduction == Reduction.Mean && samples > 0 ? 1f / samples : 1f;
-        PointwiseLossPass pass = new()
-        {
-            Predictions = predictions,
-            Targets = targets,
-            PositiveWeights = outputCount == 1 ? default : positiveWeights,
-            PositiveWeight = outputCount == 1 && !positiveWeights.IsEmpty ? positiveWeights[0] : 1f,
-            GradientScale = scale,
-            Gradient = gradient,
-        };
-
-        double total;
-        DomainViolation violation;
-        if (outputCount == 1)
-        {
-            // One output per sample: the sample weights are per-element weights of one flat pass.
-            pass.ElementWeights = sampleWeights;
-            pass.Losses = losses;
-            total = PointwiseLossDriver.Run<TOperator>(pass, out violation);
-        }
-        else
-        {
-            total = PointwiseLossDriver.RunRows<TOperator>(pass, outputCount, sampleWeights, losses, out violation);
-        }
-
-        if (violation != DomainViolation.None)
-        {
-            string name = violation == DomainViolation.Prediction ? names.Predictions : "targets";
-            throw new ArgumentOutOfRangeException(name, $"Every value of '{name}' must lie in [0, 1].");
-        }
-
-        return reduction == Reduction.Mean ? (samples == 0 ? 0f : (float)(total / samples)) : (float)total;
-    }
-
-    /// <summary>The argument rules shared by this class and <see cref="Reference.BinaryCrossEntropy"/>.</summary>
-    internal static void ValidateArguments(
-        ReadOnlySpan<float> predictions, ReadOnlySpan<float> targets, int outputCount,
-        ReadOnlySpan<float> sampleWeights, ReadOnlySpan<float> positiveWeights,
-        ReadOnlySpan<float> gradient, ReadOnlySpan<float> losses, Reduction reduction,
-        string predictionsName, string lossesName, bool inPlaceAllowed, bool requireGradient, bool requireLosses)
-    {
-        SpanGuard.SameLength(predictions, predictionsName, targets, "targets");
-        int samples = SpanGuard.OutputCount(outputCount, predictions.Length, predictionsName);
-        SpanGuard.EmptyOrLength(sampleWeights, samples, "sampleWeights", "one weight per sample");
-        SpanGuard.EmptyOrLength(positiveWeights, outputCount, "positiveWeights", "one weight per output");
-        if (reduction is not (Reduction.Sum or Reduction.Mean))
-        {
-            throw new ArgumentOutOfRangeException(nameof(reduction), reduction, "Unknown reduction.");
-        }
-
-        if (requireGradient)
-        {
-            SpanGuard.SameLength(predictions, predictionsName, gradient, "gradient");
-            CheckOutput(gradient, "gradient", predictions, predictionsName, targets, sampleWeights, positiveWeights, inPlaceAllowed);
-        }
-
-        if (requireLosses || !losses.IsEmpty)
-        {
-            if (losses.Length != samples)
-            {
-                throw new ArgumentException($"'{lossesName}' has length {losses.Length}; it must have length {samples} (one loss per sample).", lossesName);
-            }
-
-            CheckOutput(losses, lossesName, predictions, predictionsName, targets, sampleWeights, positiveWeights, inPlaceAllowed);
-            SpanGuard.NoOverlap(losses, lossesName, gradient, "gradient", allowExactAlias: false);
-        }
-    }
-
-    private static void CheckOutput(
-        ReadOnlySpan<float> output, string outputName, ReadOnlySpan<float> predictions, string predictionsName,
-        ReadOnlySpan<float> targets, ReadOnlySpan<float> sampleWeights, ReadOnlySpan<float> positiveWeights, bool inPlaceAllowed)
-    {
-        SpanGuard.NoOverlap(output, outputName, predictions, predictionsName, allowExactAlias: inPlaceAllowed);
-        SpanGuard.NoOverlap(output, outputName, targets, "targets", allowExactAlias: false);
-        SpanGuard.NoOverlap(output, outputName, sampleWeights, "sampleWeights", allowExactAlias: false);
-        SpanGuard.NoOverlap(output, outputName, positiveWeights, "positiveWeights", allowExactAlias: false);
-    }
-
-    private readonly record struct Names(string Predictions, string Losses)
-    {
-        public static Names Logits => new("logits", "losses");
-        public static Names Probabilities => new("probabilities", "losses");
-        public static Names LogitsPerSample => new("logits", "sampleLosses");
-        public static Names ProbabilitiesPerSample => new("probabilities", "sampleLosses");
-    }
+        PointwiseLoss.Evaluate<ProbabilityCrossEntropyOperator>(probabilities, targets, outputCount, sampleWeights, default, gradient, sampleLosses, reduction, PointwiseLossNames.ProbabilitiesPerSample, requireGradient: true, requireLosses: false);
 }

@@ -134,7 +134,7 @@ public static class BinaryCrossEntropy
     {
         // The reference checks its arguments with the same rules (and code) as the fast path, so both
         // reject exactly the same calls; only the arithmetic is independent.
-        Kernels.BinaryCrossEntropy.ValidateArguments(
+        Kernels.Internal.Drivers.PointwiseLoss.ValidateArguments(
             predictions, targets, outputCount, sampleWeights, positiveWeights, gradient, losses, reduction,
             fromLogits ? "logits" : "probabilities", lossesName,
             inPlaceAllowed: fromLogits, requireGradient, requireLosses);

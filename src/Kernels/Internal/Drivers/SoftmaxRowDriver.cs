@@ -493,26 +493,29 @@ internal static class SoftmaxRowDriver
         return total;
     }
 
+    /// <summary>Copies rows firstRow.. (width of them, C each) into the tile as columns: tile[c·width + r].</summary>
     private static void Transpose(ReadOnlySpan<float> source, int firstRow, int classes, int width, ref float tile)
     {
-        ReadOnlySpan<float> rows = source.Slice(firstRow * classes, width * classes);
+        ref float rows = ref MemoryMarshal.GetReference(source.Slice(firstRow * classes, width * classes));
         for (int r = 0; r < width; r++)
         {
+            ref float row = ref Unsafe.Add(ref rows, r * classes);
             for (int c = 0; c < classes; c++)
             {
-                Unsafe.Add(ref tile, c * width + r) = rows[r * classes + c];
+                Unsafe.Add(ref tile, c * width + r) = Unsafe.Add(ref row, c);
             }
         }
     }
 
     private static void TransposeBack(ref float tile, Span<float> destination, int firstRow, int classes, int width)
     {
-        Span<float> rows = destination.Slice(firstRow * classes, width * classes);
+        ref float rows = ref MemoryMarshal.GetReference(destination.Slice(firstRow * classes, width * classes));
         for (int r = 0; r < width; r++)
         {
+            ref float row = ref Unsafe.Add(ref rows, r * classes);
             for (int c = 0; c < classes; c++)
             {
-                rows[r * classes + c] = Unsafe.Add(ref tile, c * width + r);
+                Unsafe.Add(ref row, c) = Unsafe.Add(ref tile, c * width + r);
             }
         }
     }

@@ -152,4 +152,16 @@ internal static class LossMath
         // +∞ (and NaN, via u ≠ u) pass through unchanged; the bit split would turn them into finite values.
         return T.Select(T.EqualTo(u, u), T.Select(T.EqualTo(u, T.Create(float.PositiveInfinity)), u, result), u);
     }
+
+    /// <summary>
+    /// σ(z) and σ(-|z|) = e/(1+e), e = e^{-|z|}: σ(z) = 1/(1+e) for z ≥ 0 and e/(1+e) otherwise, so neither
+    /// overflows and the small tail keeps full relative accuracy. ±∞ give 1 and 0; NaN propagates.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T Sigmoid<T>(T z) where T : struct, ISimdLanes<T>
+    {
+        T e = ExpNonPositive(-T.Abs(z));
+        T onePlusE = T.Create(1f) + e;
+        return T.Select(T.GreaterThanOrEqual(z, T.Create(0f)), T.Create(1f) / onePlusE, e / onePlusE);
+    }
 }
