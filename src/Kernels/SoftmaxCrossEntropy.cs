@@ -18,7 +18,7 @@ namespace Kernels;
 /// <para>Infinite and huge logits give the exact limits: +∞ in one class makes that class's probability 1 (loss 0
 /// if it is the label, +∞ otherwise); logits equal to each other, infinite ones included, share the probability
 /// equally (a row of all -∞ is uniform); -∞ elsewhere has probability 0. NaN in a row's logits or targets makes
-/// that row's loss, log-sum-exp and gradient NaN, and the cost NaN.</para>
+/// that row's loss and gradient NaN, and the cost NaN; the log-sum-exp output depends on the logits alone.</para>
 /// <para>Labels outside [0, C) other than the ignore index throw <see cref="ArgumentOutOfRangeException"/> before
 /// anything is written. Probability targets are not range-checked (a row not summing to 1 still gets the exact
 /// gradient of the formula). The gradient may be exactly the memory of <c>logits</c> (in-place); any other overlap
@@ -33,8 +33,15 @@ public static class SoftmaxCrossEntropy
     /// <param name="losses">Destination, length n.</param>
     /// <exception cref="ArgumentException">logits.Length is not a multiple of n, a length differs, or an output overlaps an input.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A label is outside [0, C).</exception>
-    public static void Losses(ReadOnlySpan<float> logits, ReadOnlySpan<int> labels, Span<float> losses) =>
+    public static void Losses(ReadOnlySpan<float> logits, ReadOnlySpan<int> labels, Span<float> losses)
+    {
+        if (losses.Length != labels.Length)
+        {
+            throw new ArgumentException($"'losses' has length {losses.Length}; it must have one loss per label ({labels.Length}).", nameof(losses));
+        }
+
         CostAndGradient(logits, labels, default, losses, default, default, Reduction.Sum);
+    }
 
     /// <summary>The cost: Σ losses (Sum) or (1/n) Σ losses (Mean).</summary>
     /// <param name="logits">n×C logits, row-major.</param>
@@ -97,14 +104,8 @@ public static class SoftmaxCrossEntropy
         ReadOnlySpan<float> logits, ReadOnlySpan<int> labels, Span<float> gradient, Span<float> losses, Span<float> logSumExp,
         SoftmaxCrossEntropyOptions options, Reduction reduction = Reduction.Mean)
     {
-        int classCount = labels.IsEmpty ? System.Math.Max(logits.Length, 1) : logits.Length / labels.Length;
-        if (labels.IsEmpty ? !logits.IsEmpty : classCount == 0 || logits.Length % labels.Length != 0)
-        {
-            throw new ArgumentException(
-                $"'logits' has length {logits.Length}, which is not a positive multiple of the {labels.Length} labels.", nameof(logits));
-        }
-
-        double denominator = ValidateLabels(labels, classCount, options);
+        int classCount = ValidateLabelShape(logits.Length, labels, options);
+        double denominator = MeanDenominator(labels, options);
         ValidateArguments(logits, MemoryMarshal.Cast<int, float>(labels), nameof(labels), classCount, gradient, losses, logSumExp, options, reduction);
         return Evaluate(new SoftmaxPass { Logits = logits, Labels = labels, ClassCount = classCount }, denominator, gradient, losses, logSumExp, options, reduction);
     }
@@ -129,7 +130,7 @@ public static class SoftmaxCrossEntropy
         ReadOnlySpan<float> logits, ReadOnlySpan<float> targets, int classCount, Span<float> gradient, Span<float> losses, Span<float> logSumExp,
         SoftmaxCrossEntropyOptions options, Reduction reduction = Reduction.Mean)
     {
-        int rows = SpanGuard.OutputCount(classCount, logits.Length, nameof(logits));
+        int rows = SpanGuard.OutputCount(classCount, nameof(classCount), logits.Length, nameof(logits));
         SpanGuard.SameLength(logits, nameof(logits), targets, nameof(targets));
         ValidateArguments(logits, targets, nameof(targets), classCount, gradient, losses, logSumExp, options, reduction);
         SoftmaxPass pass = new() { Logits = logits, Targets = targets, HasProbabilityTargets = true, ClassCount = classCount };
@@ -147,7 +148,8 @@ public static class SoftmaxCrossEntropy
         pass.ZLossWeight = options.ZLossWeight;
         pass.IgnoreIndex = options.IgnoreIndex;
         // Mean over nothing (no rows, every row ignored, or label weights summing to 0) costs 0 with a zero gradient.
-        pass.Scale = (float)(!mean ? 1 : meanDenominator == 0 ? 0 : 1 / meanDenominator);
+        pass.ExactScale = !mean ? 1 : meanDenominator == 0 ? 0 : 1 / meanDenominator;
+        pass.Scale = (float)pass.ExactScale;
         pass.Gradient = gradient;
         pass.Losses = losses;
         pass.LogSumExp = logSumExp;
@@ -171,26 +173,44 @@ public static class SoftmaxCrossEntropy
         return sum;
     }
 
-    /// <summary>Checks every label before anything is written; returns the Mean denominator Σ w_y over rows not ignored.</summary>
-    private static double ValidateLabels(ReadOnlySpan<int> labels, int classCount, SoftmaxCrossEntropyOptions options)
+    /// <summary>
+    /// Infers C from the lengths and checks it, the class weights' length and every label, before anything is
+    /// written; shared with the reference. An empty batch has no logits to infer C from: C is then the number of
+    /// class weights, or 1.
+    /// </summary>
+    internal static int ValidateLabelShape(int logitsLength, ReadOnlySpan<int> labels, SoftmaxCrossEntropyOptions options)
     {
-        ReadOnlySpan<float> classWeights = options.ClassWeights;
-        SpanGuard.EmptyOrLength(classWeights, classCount, "options.ClassWeights", "one weight per class");
-        double denominator = 0;
+        int rows = labels.Length;
+        int classCount = rows != 0 ? logitsLength / rows : options.ClassWeights.IsEmpty ? 1 : options.ClassWeights.Length;
+        if (rows == 0 ? logitsLength != 0 : classCount == 0 || logitsLength % rows != 0)
+        {
+            throw new ArgumentException(
+                $"'logits' has length {logitsLength}, which is not a positive multiple of the {rows} labels.", "logits");
+        }
+
+        SpanGuard.EmptyOrLength(options.ClassWeights, classCount, "options.ClassWeights", "one weight per class");
         foreach (int label in labels)
         {
-            if (label == options.IgnoreIndex)
-            {
-                continue;
-            }
-
-            if ((uint)label >= (uint)classCount)
+            if ((uint)label >= (uint)classCount && label != options.IgnoreIndex)
             {
                 throw new ArgumentOutOfRangeException(
                     nameof(labels), label, $"Every label must lie in [0, {classCount}) or equal the ignore index.");
             }
+        }
 
-            denominator += classWeights.IsEmpty ? 1 : classWeights[label];
+        return classCount;
+    }
+
+    /// <summary>The Mean denominator for labels: Σ w_y over the rows not ignored.</summary>
+    private static double MeanDenominator(ReadOnlySpan<int> labels, SoftmaxCrossEntropyOptions options)
+    {
+        double denominator = 0;
+        foreach (int label in labels)
+        {
+            if (label != options.IgnoreIndex)
+            {
+                denominator += options.ClassWeights.IsEmpty ? 1 : options.ClassWeights[label];
+            }
         }
 
         return denominator;

@@ -32,7 +32,7 @@ public readonly ref struct SoftmaxCrossEntropyOptions
 
     /// <summary>
     /// z-loss weight λ ≥ 0: adds λ·lse² per row (not class-weighted), the auxiliary term that keeps large-vocabulary
-    /// logits bounded. With λ &gt; 0 a row with an infinite logit has an infinite loss and a NaN gradient.
+    /// logits bounded. With λ &gt; 0 a row whose log-sum-exp is infinite has an infinite loss and an infinite or NaN gradient.
     /// </summary>
     public float ZLossWeight { get; init; }
 }

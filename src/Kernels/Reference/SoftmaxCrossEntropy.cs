@@ -312,15 +312,16 @@ public static class SoftmaxCrossEntropy
             int y = useLabels ? labels[i] : -1;
             bool ignored = useLabels && y == ignore;
 
-            // m = max z, made NaN when a logit or target of the row is NaN (documented: loss, lse and gradient are
-            // then NaN); first = the first index holding the maximum.
+            // m = max z, NaN when a logit of the row is NaN; first = the first index holding the maximum. A NaN target
+            // makes the row's loss and gradient NaN but not its lse, which depends on the logits alone (documented).
             double m = double.NegativeInfinity;
             int first = 0;
-            bool hasNaN = false;
+            bool hasNaN = false, hasNaNTarget = false;
             for (int c = 0; c < classCount; c++)
             {
                 double v = double.CreateTruncating(z[c]);
-                if (double.IsNaN(v) || (!useLabels && float.IsNaN(t[c])))
+                hasNaNTarget |= !useLabels && float.IsNaN(t[c]);
+                if (double.IsNaN(v))
                 {
                     hasNaN = true;
                 }
@@ -369,6 +370,11 @@ public static class SoftmaxCrossEntropy
             if (!outputs.LogSumExpMagnitudes.IsEmpty)
             {
                 outputs.LogSumExpMagnitudes[i] = lseMagnitude;
+            }
+
+            if (hasNaNTarget)
+            {
+                m = sum = logSum = lse = sumWithoutLabel = double.NaN;
             }
 
             if (ignored)
@@ -562,7 +568,7 @@ public static class SoftmaxCrossEntropy
         ReadOnlySpan<float> logits, ReadOnlySpan<int> labels, Span<float> gradient, Span<float> losses, Span<float> logSumExp,
         SoftmaxCrossEntropyOptions options, Reduction reduction)
     {
-        int classCount = ValidateLabelShape(logits.Length, labels, options);
+        int classCount = Kernels.SoftmaxCrossEntropy.ValidateLabelShape(logits.Length, labels, options);
         Kernels.SoftmaxCrossEntropy.ValidateArguments(
             logits, MemoryMarshal.Cast<int, float>(labels), nameof(labels), classCount, gradient, losses, logSumExp, options, reduction);
         return classCount;
@@ -572,39 +578,15 @@ public static class SoftmaxCrossEntropy
         ReadOnlySpan<float> logits, ReadOnlySpan<float> targets, int classCount, Span<float> gradient, Span<float> losses, Span<float> logSumExp,
         SoftmaxCrossEntropyOptions options, Reduction reduction)
     {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(classCount);
-        SpanGuard.OutputCount(classCount, logits.Length, nameof(logits));
+        SpanGuard.OutputCount(classCount, nameof(classCount), logits.Length, nameof(logits));
         SpanGuard.SameLength(logits, nameof(logits), targets, nameof(targets));
         Kernels.SoftmaxCrossEntropy.ValidateArguments(logits, targets, nameof(targets), classCount, gradient, losses, logSumExp, options, reduction);
-    }
-
-    /// <summary>C from the lengths (1 for an empty batch, as the fast class), then the class weights and every label.</summary>
-    private static int ValidateLabelShape(int logitsLength, ReadOnlySpan<int> labels, SoftmaxCrossEntropyOptions options)
-    {
-        int rows = labels.Length;
-        int classCount = rows == 0 ? Math.Max(logitsLength, 1) : logitsLength / rows;
-        if (rows == 0 ? logitsLength != 0 : classCount == 0 || logitsLength % rows != 0)
-        {
-            throw new ArgumentException(
-                $"'logits' has length {logitsLength}, which is not a positive multiple of the {rows} labels.", "logits");
-        }
-
-        SpanGuard.EmptyOrLength(options.ClassWeights, classCount, "options.ClassWeights", "one weight per class");
-        foreach (int label in labels)
-        {
-            if ((uint)label >= (uint)classCount && label != options.IgnoreIndex)
-            {
-                throw new ArgumentOutOfRangeException(nameof(labels), label, $"Every label must lie in [0, {classCount}) or equal the ignore index.");
-            }
-        }
-
-        return classCount;
     }
 
     // The double-logit helpers have no float spans to alias; they check shapes and options only.
     private static int ValidateLabelShape(int logitsLength, ReadOnlySpan<int> labels, SoftmaxCrossEntropyOptions options, Reduction reduction)
     {
-        int classCount = ValidateLabelShape(logitsLength, labels, options);
+        int classCount = Kernels.SoftmaxCrossEntropy.ValidateLabelShape(logitsLength, labels, options);
         CheckOptions(options, reduction);
         return classCount;
     }

@@ -61,7 +61,7 @@ internal static class PointwiseLoss
         string predictionsName, string lossesName, bool inPlaceAllowed, bool requireGradient, bool requireLosses)
     {
         SpanGuard.SameLength(predictions, predictionsName, targets, "targets");
-        int samples = SpanGuard.OutputCount(outputCount, predictions.Length, predictionsName);
+        int samples = SpanGuard.OutputCount(outputCount, nameof(outputCount), predictions.Length, predictionsName);
         SpanGuard.EmptyOrLength(sampleWeights, samples, "sampleWeights", "one weight per sample");
         SpanGuard.EmptyOrLength(positiveWeights, outputCount, "positiveWeights", "one weight per output");
         if (reduction is not (Reduction.Sum or Reduction.Mean))

@@ -24,6 +24,7 @@ internal ref struct SoftmaxPass
     public float ZLossWeight;
     public int? IgnoreIndex;
     public float Scale;
+    public double ExactScale;
     public Span<float> Gradient;
     public Span<float> Losses;
     public Span<float> LogSumExp;
@@ -134,14 +135,15 @@ internal static class SoftmaxRowDriver
         }
 
         block.Plan<TShape>(pass);
-        ScalarLanes terms = default, others = default;
+        SecondPassSums<ScalarLanes> sums = default;
+        double othersInDouble = 0;
         bool needsTerms = NeedsTerms<TShape>(pass);
         if (!ignored && (TShape.WritesGradient || needsTerms || (!TShape.ProbabilityTargets && block.LabelDifference.Value == 0f)))
         {
-            WideSecondPass<T, TShape>(pass, logits, targets, gradient, label, block, needsTerms, out terms, out others);
+            sums = WideSecondPass<T, TShape>(pass, logits, targets, gradient, block, needsTerms, out othersInDouble);
         }
 
-        ScalarLanes loss = block.Finish<TShape>(pass, terms, others, out ScalarLanes labelGradient);
+        ScalarLanes loss = block.Finish<TShape>(pass, sums);
         if (TShape.WritesGradient)
         {
             if (ignored)
@@ -150,7 +152,7 @@ internal static class SoftmaxRowDriver
             }
             else if (!TShape.ProbabilityTargets)
             {
-                gradient[label] = labelGradient.Value;
+                gradient[label] = block.ExactLabelGradient(pass, sums.Ties, ref othersInDouble).Value;
             }
         }
 
@@ -189,7 +191,7 @@ internal static class SoftmaxRowDriver
                     StatisticsStep(ref maxima, ref sums, lane, T.Load(ref z, at));
                     if (TShape.ProbabilityTargets)
                     {
-                        targetWeight.Add(TargetWeight<T, TShape>(constants, T.Load(ref t, at), ref w, at), lane);
+                        targetWeight.Add(TargetWeight<T, TShape>(constants, T.Load(ref t, at), ClassWeights<T, TShape>(ref w, at)), lane);
                     }
                 }
             }
@@ -200,7 +202,7 @@ internal static class SoftmaxRowDriver
                 StatisticsStep(ref maxima, ref sums, lane, ScalarLanes.Load(ref z, i));
                 if (TShape.ProbabilityTargets)
                 {
-                    targetWeight.Add(TargetWeight<ScalarLanes, TShape>(constants, ScalarLanes.Load(ref t, i), ref w, i), lane);
+                    targetWeight.Add(TargetWeight<ScalarLanes, TShape>(constants, ScalarLanes.Load(ref t, i), ClassWeights<ScalarLanes, TShape>(ref w, i)), lane);
                 }
             }
 
@@ -261,9 +263,9 @@ internal static class SoftmaxRowDriver
         }
     }
 
-    private static void WideSecondPass<T, TShape>(
-        scoped in SoftmaxPass pass, ReadOnlySpan<float> logits, ReadOnlySpan<float> targets, Span<float> gradient, int label,
-        in RowBlock<ScalarLanes> block, bool needsTerms, out ScalarLanes termSum, out ScalarLanes otherSum)
+    private static SecondPassSums<ScalarLanes> WideSecondPass<T, TShape>(
+        scoped in SoftmaxPass pass, ReadOnlySpan<float> logits, ReadOnlySpan<float> targets, Span<float> gradient,
+        in RowBlock<ScalarLanes> block, bool needsTerms, out double othersInDouble)
         where T : struct, ISimdLanes<T>
         where TShape : ISoftmaxShape
     {
@@ -273,10 +275,8 @@ internal static class SoftmaxRowDriver
         ref float w = ref MemoryMarshal.GetReference(pass.ClassWeights);
         ElementConstants constants = new(pass);
         RowConstants<ScalarLanes> tailRow = block.Constants();
-        RowConstants<T> row = new(
-            T.Create(tailRow.Maximum.Value), T.Create(tailRow.Log1pSum.Value), T.Create(tailRow.Coefficient.Value), T.Create(tailRow.TargetScale.Value));
-        T laneIndices = T.Load(ref MemoryMarshal.GetReference(LaneIndices), 0);
-        BlockedSum terms = default, others = default;
+        RowConstants<T> row = new(T.Create(tailRow.Maximum.Value), T.Create(tailRow.Coefficient.Value), T.Create(tailRow.TargetScale.Value));
+        BlockedSum differences = default, others = default, ties = default;
         nuint length = (nuint)logits.Length, i = 0;
         while (i < length)
         {
@@ -287,63 +287,46 @@ internal static class SoftmaxRowDriver
                 for (int lane = 0; lane < Lanes; lane += T.Count)
                 {
                     nuint at = i + (nuint)lane;
-                    T weight = ElementWeight<T, TShape>(constants, ref t, ref w, at);
-                    // The label's own e^{z_y - m} is left out of Σ others (only the vector holding it needs a mask).
-                    T labelMask = (nuint)(label - (int)at) < (nuint)T.Count ? T.EqualTo(laneIndices, T.Create(label - (int)at)) : default;
-                    T term = SecondPassStep<T, TShape>(T.Load(ref z, at), weight, labelMask, row, needsTerms, out T other, out T elementGradient);
+                    T weight = ElementWeight<T, TShape>(constants, ref t, ClassWeights<T, TShape>(ref w, at), at);
+                    SecondPassSums<T> step = SecondPassStep<T, TShape>(T.Load(ref z, at), weight, row, needsTerms, out T elementGradient);
                     if (TShape.WritesGradient)
                     {
                         T.Store(elementGradient, ref g, at);
                     }
 
-                    if (needsTerms)
-                    {
-                        terms.Add(term, lane);
-                    }
-
-                    if (!TShape.ProbabilityTargets)
-                    {
-                        others.Add(other, lane);
-                    }
+                    step.AddTo(ref differences, ref others, ref ties, lane, needsTerms);
                 }
             }
 
             for (; i < blockEnd; i++)
             {
-                ScalarLanes weight = ElementWeight<ScalarLanes, TShape>(constants, ref t, ref w, i);
-                ScalarLanes labelMask = ScalarLanes.EqualTo(ScalarLanes.Create(label), ScalarLanes.Create(i));
-                ScalarLanes term = SecondPassStep<ScalarLanes, TShape>(ScalarLanes.Load(ref z, i), weight, labelMask, tailRow, needsTerms, out ScalarLanes other, out ScalarLanes elementGradient);
+                ScalarLanes weight = ElementWeight<ScalarLanes, TShape>(constants, ref t, ClassWeights<ScalarLanes, TShape>(ref w, i), i);
+                SecondPassSums<ScalarLanes> step = SecondPassStep<ScalarLanes, TShape>(ScalarLanes.Load(ref z, i), weight, tailRow, needsTerms, out ScalarLanes elementGradient);
                 if (TShape.WritesGradient)
                 {
                     ScalarLanes.Store(elementGradient, ref g, i);
                 }
 
-                int lane = (int)(i % Lanes);
-                if (needsTerms)
-                {
-                    terms.Add(term, lane);
-                }
-
-                if (!TShape.ProbabilityTargets)
-                {
-                    others.Add(other, lane);
-                }
+                step.AddTo(ref differences, ref others, ref ties, (int)(i % Lanes), needsTerms);
             }
 
-            terms.FoldBlock();
+            differences.FoldBlock();
             others.FoldBlock();
+            ties.FoldBlock();
         }
 
-        termSum = ScalarLanes.Create((float)terms.Total());
-        otherSum = ScalarLanes.Create((float)others.Total());
+        othersInDouble = others.Total();
+        return new SecondPassSums<ScalarLanes>(
+            ScalarLanes.Create((float)differences.Total()), ScalarLanes.Create((float)othersInDouble), ScalarLanes.Create((float)ties.Total()));
     }
 
     /// <summary>
-    /// One element of pass 2. Gradient: s·(A'·p_c - a_c) = e^{z - m}·Coefficient - TargetScale·v_c. Loss term:
-    /// v_c·((m - z) + log1p(t)) (v_c is a_c up to the constant ε/C for labels). Other: e^{z - m} outside the label.
+    /// One element of pass 2. Gradient: s·(A'·p_c - a_c) = e^{z - m}·Coefficient - TargetScale·v_c (v_c is a_c,
+    /// up to the constant ε/C for labels). Sums: v_c·(m - z) (0 when v_c = 0, so 0·∞ never appears), e^{z - m}
+    /// for z ≠ m, and the count of z = m.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static T SecondPassStep<T, TShape>(T logit, T weight, T labelMask, in RowConstants<T> row, bool needsTerms, out T other, out T gradient)
+    private static SecondPassSums<T> SecondPassStep<T, TShape>(T logit, T weight, in RowConstants<T> row, bool needsTerms, out T gradient)
         where T : struct, ISimdLanes<T>
         where TShape : ISoftmaxShape
     {
@@ -351,27 +334,34 @@ internal static class SoftmaxRowDriver
         gradient = TShape.WritesGradient
             ? T.FusedMultiplyAdd(exponential, row.Coefficient, -(row.TargetScale * weight))
             : default;
-        other = TShape.ProbabilityTargets ? default : T.Select(labelMask, T.Create(0f), exponential);
-        return needsTerms ? weight * (difference + row.Log1pSum) : default;
+        T zero = T.Create(0f);
+        T isMaximum = T.EqualTo(difference, zero);
+        T weightedDifference = needsTerms ? T.Select(T.EqualTo(weight, zero), zero, weight * difference) : default;
+        return new SecondPassSums<T>(weightedDifference, T.Select(isMaximum, zero, exponential), T.Select(isMaximum, T.Create(1f), zero));
     }
 
     /// <summary>v_c: a_c = w_c·((1-ε)·t_c + ε/C) for probability targets, w_c for labels (ε/C applied per row).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static T ElementWeight<T, TShape>(in ElementConstants constants, ref float targets, ref float classWeights, nuint i)
+    private static T ElementWeight<T, TShape>(in ElementConstants constants, ref float targets, T classWeight, nuint i)
         where T : struct, ISimdLanes<T>
         where TShape : ISoftmaxShape =>
-        TShape.ProbabilityTargets ? TargetWeight<T, TShape>(constants, T.Load(ref targets, i), ref classWeights, i)
-        : TShape.ClassWeights ? T.Load(ref classWeights, i)
-        : T.Create(1f);
+        TShape.ProbabilityTargets ? TargetWeight<T, TShape>(constants, T.Load(ref targets, i), classWeight) : classWeight;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static T TargetWeight<T, TShape>(in ElementConstants constants, T target, ref float classWeights, nuint classIndex)
+    private static T TargetWeight<T, TShape>(in ElementConstants constants, T target, T classWeight)
         where T : struct, ISimdLanes<T>
         where TShape : ISoftmaxShape
     {
         T smoothed = T.FusedMultiplyAdd(T.Create(constants.KeptShare), target, T.Create(constants.SmoothingShare));
-        return TShape.ClassWeights ? smoothed * T.Load(ref classWeights, classIndex) : smoothed;
+        return TShape.ClassWeights ? smoothed * classWeight : smoothed;
     }
+
+    /// <summary>The class weights of the classes at <paramref name="i"/>.. (1 without weights).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static T ClassWeights<T, TShape>(ref float classWeights, nuint i)
+        where T : struct, ISimdLanes<T>
+        where TShape : ISoftmaxShape =>
+        TShape.ClassWeights ? T.Load(ref classWeights, i) : T.Create(1f);
 
     /// <summary>T.Count rows at once, one row per lane, classes visited in order 0..C-1 (C &lt; 32).</summary>
     private static double NarrowRows<T, TShape>(scoped in SoftmaxPass pass, int firstRow)
@@ -400,7 +390,7 @@ internal static class SoftmaxRowDriver
             OnlineSoftmax.Merge(ref maximum, ref sum, T.Load(ref logitTile, at), T.Create(0f));
             if (TShape.ProbabilityTargets)
             {
-                targetWeight += TargetWeight<T, TShape>(constants, T.Load(ref targetTile, at), ref w, (nuint)c);
+                targetWeight += TargetWeight<T, TShape>(constants, T.Load(ref targetTile, at), T.Create(ClassWeightAt<TShape>(pass, c)));
             }
         }
 
@@ -417,7 +407,6 @@ internal static class SoftmaxRowDriver
                 bool ignored = label == pass.IgnoreIndex;
                 anyActive |= !ignored;
                 tile.Ignored[r] = ignored ? BitConverter.Int32BitsToSingle(-1) : 0f;
-                tile.LabelIndices[r] = ignored ? -1f : label;
                 tile.LabelLogits[r] = ignored ? 0f : Unsafe.Add(ref logitTile, label * width + r);
                 tile.LabelWeights[r] = ignored ? 0f : ClassWeightAt<TShape>(pass, label);
             }
@@ -429,36 +418,43 @@ internal static class SoftmaxRowDriver
 
         block.Plan<TShape>(pass);
         bool needsTerms = NeedsTerms<TShape>(pass);
-        T terms = default, others = default;
+        SecondPassSums<T> sums = default;
+        Unsafe.SkipInit(out DoubleRowLanes othersInDouble);
+        ((Span<double>)othersInDouble).Clear();
         bool labelHoldsMaximum = !TShape.ProbabilityTargets && T.AnyBitSet(T.EqualTo(block.LabelDifference, T.Create(0f)));
         if (anyActive && (TShape.WritesGradient || needsTerms || labelHoldsMaximum))
         {
             RowConstants<T> row = block.Constants();
-            T labels = T.Load(ref tile.LabelIndices[0], 0);
             for (int c = 0; c < classes; c++)
             {
                 nuint at = (nuint)(c * width);
-                T weight = TShape.ProbabilityTargets ? TargetWeight<T, TShape>(constants, T.Load(ref targetTile, at), ref w, (nuint)c)
-                    : T.Create(TShape.ClassWeights ? Unsafe.Add(ref w, c) : 1f);
-                T labelMask = TShape.ProbabilityTargets ? default : T.EqualTo(labels, T.Create(c));
-                T term = SecondPassStep<T, TShape>(T.Load(ref logitTile, at), weight, labelMask, row, needsTerms, out T other, out T elementGradient);
+                T weight = ElementWeight<T, TShape>(constants, ref targetTile, T.Create(ClassWeightAt<TShape>(pass, c)), at);
+                SecondPassSums<T> step = SecondPassStep<T, TShape>(T.Load(ref logitTile, at), weight, row, needsTerms, out T elementGradient);
                 if (TShape.WritesGradient)
                 {
                     T.Store(elementGradient, ref gradientTile, at);
                 }
 
-                terms += term;
-                others += other;
+                // Σ others is kept in double per row: p_y - 1 = -Σ/(1+t) is as accurate as this sum.
+                T.AddWidened(step.Others, ref othersInDouble[0], 0);
+                sums = new(sums.Differences + step.Differences, default, sums.Ties + step.Ties);
             }
+
+            for (int r = 0; r < width; r++)
+            {
+                tile.Others[r] = (float)othersInDouble[r];
+            }
+
+            sums = sums with { Others = T.Load(ref tile.Others[0], 0) };
         }
 
-        T loss = block.Finish<TShape>(pass, terms, others, out T labelGradient);
+        T loss = block.Finish<TShape>(pass, sums);
         if (TShape.WritesGradient)
         {
             if (!TShape.ProbabilityTargets)
             {
                 ref float labelGradients = ref tile.LabelGradients[0];
-                T.Store(labelGradient, ref labelGradients, 0);
+                T.Store(block.ExactLabelGradient(pass, sums.Ties, ref othersInDouble[0]), ref labelGradients, 0);
                 for (int r = 0; r < width; r++)
                 {
                     int label = pass.Labels[firstRow + r];
@@ -540,8 +536,6 @@ internal static class SoftmaxRowDriver
     private static bool NeedsTerms<TShape>(scoped in SoftmaxPass pass) where TShape : ISoftmaxShape =>
         TShape.ProbabilityTargets || pass.Smoothing != 0f;
 
-    private static ReadOnlySpan<float> LaneIndices => [0f, 1f, 2f, 3f, 4f, 5f, 6f, 7f, 8f, 9f, 10f, 11f, 12f, 13f, 14f, 15f];
-
     /// <summary>Per-call constants used per element.</summary>
     private readonly struct ElementConstants(scoped in SoftmaxPass pass)
     {
@@ -587,49 +581,123 @@ internal static class SoftmaxRowDriver
                 TotalWeight = T.FusedMultiplyAdd(T.Create(2f * pass.ZLossWeight), LogSumExp, TotalWeight);
             }
 
-            Coefficient = RowScale * TotalWeight / (one + Sum);
+            Coefficient = ExactCoefficient(pass.ExactScale, TotalWeight, Sum, Ignored);
             TargetScale = TShape.ProbabilityTargets ? RowScale : RowScale * T.Create(smoothingShare);
         }
 
-        public readonly RowConstants<T> Constants() => new(Maximum, Log1pSum, Coefficient, TargetScale);
+        /// <summary>
+        /// s·A'/(1 + t), rounded once from double (lane by lane): every gradient element is e^{z - m} times this,
+        /// so a float chain of three roundings here would add 1.5 ulp to all of them.
+        /// </summary>
+        private static T ExactCoefficient(double scale, T totalWeight, T sum, T ignored)
+        {
+            Unsafe.SkipInit(out RowLanes weights);
+            Unsafe.SkipInit(out RowLanes sums);
+            Unsafe.SkipInit(out RowLanes ignoredLanes);
+            T.Store(totalWeight, ref weights[0], 0);
+            T.Store(sum, ref sums[0], 0);
+            T.Store(ignored, ref ignoredLanes[0], 0);
+            for (int lane = 0; lane < T.Count; lane++)
+            {
+                bool isIgnored = BitConverter.SingleToInt32Bits(ignoredLanes[lane]) != 0;
+                weights[lane] = isIgnored ? 0f : (float)(scale * weights[lane] / (1 + (double)sums[lane]));
+            }
+
+            return T.Load(ref weights[0], 0);
+        }
+
+        public readonly RowConstants<T> Constants() => new(Maximum, Coefficient, TargetScale);
 
         /// <summary>
-        /// The row loss Σ a_c·(lse - z_c) + λ·lse² and, for labels, the true-class gradient
-        /// s·(A'·(p_y - 1) + (ε/C)·(Σw - w_y) + 2λ·lse) with p_y - 1 = -(Σc≠y e^{z_c - m})/(1+t) when the label
-        /// holds the maximum (no cancellation), e^{z_y - m}/(1+t) - 1 (≤ -½) otherwise. Ignored rows: loss 0.
+        /// The row loss. After pass 2, t is known exactly as t' = Σ_{z≠m} e^{z - m} + (ties - 1), so log1p(t')
+        /// replaces log1p(t) wherever a small loss must keep its relative accuracy: Σ a_c·(lse - z_c) =
+        /// Σ a_c·(m - z_c) + log1p(t')·Σ a_c (every term ≥ 0), and lse - z_y = log1p(t') when the label holds the
+        /// maximum. Ignored rows: 0.
         /// </summary>
-        public readonly T Finish<TShape>(scoped in SoftmaxPass pass, T terms, T others, out T labelGradient) where TShape : ISoftmaxShape
+        public readonly T Finish<TShape>(scoped in SoftmaxPass pass, in SecondPassSums<T> sums) where TShape : ISoftmaxShape
         {
-            T zLoss = pass.ZLossWeight == 0f ? T.Create(0f) : T.Create(pass.ZLossWeight) * LogSumExp * LogSumExp;
+            T one = T.Create(1f), zero = T.Create(0f);
+            T zLoss = pass.ZLossWeight == 0f ? zero : T.Create(pass.ZLossWeight) * LogSumExp * LogSumExp;
+            T exactLog1pSum = LossMath.Log1p(sums.Others + (sums.Ties - one));
             if (TShape.ProbabilityTargets)
             {
-                labelGradient = default;
-                return terms + zLoss;
+                return T.FusedMultiplyAdd(exactLog1pSum, TargetWeight, sums.Differences) + zLoss;
             }
 
-            T one = T.Create(1f), zero = T.Create(0f);
-            T labelHoldsMaximum = T.EqualTo(LabelDifference, zero);
-            T labelLoss = T.Select(labelHoldsMaximum, LossMath.Log1p(others), LabelDifference + Log1pSum);
-            float smoothingShare = pass.Smoothing / pass.ClassCount;
-            T smoothingLoss = pass.Smoothing == 0f ? zLoss : T.FusedMultiplyAdd(T.Create(smoothingShare), terms, zLoss);
-            T loss = T.FusedMultiplyAdd(T.Create(1f - pass.Smoothing) * LabelWeight, labelLoss, smoothingLoss);
-
-            T denominator = one + Sum;
-            T labelExponential = LossMath.ExpOfDifference(Maximum, LabelLogit, out _);
-            T probabilityMinusOne = T.Select(labelHoldsMaximum, -others / denominator, labelExponential / denominator - one);
-            T remainder = T.Create(smoothingShare) * (T.Create(pass.ClassWeightSum) - LabelWeight);
-            if (pass.ZLossWeight != 0f)
-            {
-                remainder = T.FusedMultiplyAdd(T.Create(2f * pass.ZLossWeight), LogSumExp, remainder);
-            }
-
-            labelGradient = RowScale * T.FusedMultiplyAdd(TotalWeight, probabilityMinusOne, remainder);
+            T labelLoss = T.Select(T.EqualTo(LabelDifference, zero), exactLog1pSum, LabelDifference + Log1pSum);
+            T smoothingTerms = T.FusedMultiplyAdd(exactLog1pSum, T.Create(pass.ClassWeightSum), sums.Differences);
+            T otherLosses = pass.Smoothing == 0f ? zLoss : T.FusedMultiplyAdd(T.Create(pass.Smoothing / pass.ClassCount), smoothingTerms, zLoss);
+            T loss = T.FusedMultiplyAdd(T.Create(1f - pass.Smoothing) * LabelWeight, labelLoss, otherLosses);
             return T.Select(Ignored, zero, loss);
+        }
+
+        /// <summary>
+        /// The true-class gradient s·(A'·p_y - a_y), per row in double from the row's float statistics and its Σ
+        /// others in double, rounded once. Formed as s·(A'·(p_y - 1) + (A' - a_y)) when p_y ≥ ½, with
+        /// p_y - 1 = -t'/(1+t) when the label holds the maximum (no cancellation as p_y → 1), and directly
+        /// otherwise (no cancellation between a large A'·(p_y - 1) and A' - a_y when z-loss or smoothing dominate).
+        /// </summary>
+        public readonly T ExactLabelGradient(scoped in SoftmaxPass pass, T ties, ref double othersInDouble)
+        {
+            Unsafe.SkipInit(out RowLanes difference);
+            Unsafe.SkipInit(out RowLanes sum);
+            Unsafe.SkipInit(out RowLanes totalWeight);
+            Unsafe.SkipInit(out RowLanes labelWeight);
+            Unsafe.SkipInit(out RowLanes logSumExp);
+            Unsafe.SkipInit(out RowLanes tieCount);
+            Unsafe.SkipInit(out RowLanes labelExponential);
+            Unsafe.SkipInit(out RowLanes ignored);
+            T.Store(LabelDifference, ref difference[0], 0);
+            T.Store(Sum, ref sum[0], 0);
+            T.Store(TotalWeight, ref totalWeight[0], 0);
+            T.Store(LabelWeight, ref labelWeight[0], 0);
+            T.Store(LogSumExp, ref logSumExp[0], 0);
+            T.Store(ties, ref tieCount[0], 0);
+            T.Store(LossMath.ExpOfDifference(Maximum, LabelLogit, out _), ref labelExponential[0], 0);
+            T.Store(Ignored, ref ignored[0], 0);
+            double smoothing = pass.Smoothing, smoothingShare = smoothing / pass.ClassCount;
+            for (int lane = 0; lane < T.Count; lane++)
+            {
+                double denominator = 1 + (double)sum[lane];
+                double probability = labelExponential[lane] / denominator;
+                double exactSum = Unsafe.Add(ref othersInDouble, lane) + (tieCount[lane] - 1);
+                double probabilityMinusOne = difference[lane] == 0f ? -exactSum / denominator : probability - 1;
+                double weight = totalWeight[lane], w = labelWeight[lane];
+                double remainder = smoothingShare * (pass.ClassWeightSum - w);
+                if (pass.ZLossWeight != 0f)
+                {
+                    remainder += 2 * (double)pass.ZLossWeight * logSumExp[lane];
+                }
+
+                double target = ((1 - smoothing) + smoothingShare) * w;
+                double gradient = probability >= 0.5 ? (weight * probabilityMinusOne) + remainder : (weight * probability) - target;
+                bool isIgnored = BitConverter.SingleToInt32Bits(ignored[lane]) != 0;
+                difference[lane] = isIgnored ? 0f : (float)(pass.ExactScale * gradient);
+            }
+
+            return T.Load(ref difference[0], 0);
         }
     }
 
-    private readonly record struct RowConstants<T>(T Maximum, T Log1pSum, T Coefficient, T TargetScale)
+    private readonly record struct RowConstants<T>(T Maximum, T Coefficient, T TargetScale)
         where T : struct, ISimdLanes<T>;
+
+    /// <summary>What pass 2 sums per row: Σ v_c·(m - z_c), Σ_{z≠m} e^{z - m}, and the number of z = m.</summary>
+    private readonly record struct SecondPassSums<T>(T Differences, T Others, T Ties)
+        where T : struct, ISimdLanes<T>
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void AddTo(ref BlockedSum differences, ref BlockedSum others, ref BlockedSum ties, int lane, bool needsTerms)
+        {
+            if (needsTerms)
+            {
+                differences.Add(Differences, lane);
+            }
+
+            others.Add(Others, lane);
+            ties.Add(Ties, lane);
+        }
+    }
 
     /// <summary>Which inputs and outputs a call has, as compile-time constants.</summary>
     private interface ISoftmaxShape
@@ -659,7 +727,7 @@ internal static class SoftmaxRowDriver
     private struct NarrowTile
     {
         public ClassTile Logits, Targets, Gradient;
-        public RowLanes Ignored, LabelIndices, LabelLogits, LabelWeights, LabelGradients, RowLosses, RowLogSumExps;
+        public RowLanes Ignored, LabelLogits, LabelWeights, Others, LabelGradients, RowLosses, RowLogSumExps;
     }
 
     [InlineArray(Lanes * MaxNarrowRows)]
@@ -672,5 +740,11 @@ internal static class SoftmaxRowDriver
     private struct RowLanes
     {
         private float _element;
+    }
+
+    [InlineArray(MaxNarrowRows)]
+    private struct DoubleRowLanes
+    {
+        private double _element;
     }
 }

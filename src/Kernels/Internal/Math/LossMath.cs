@@ -21,17 +21,19 @@ internal static class LossMath
     private const float Ln2Lo = 1.42860677e-6f;
     private const float Log2E = 1.44269504f;
 
-    // 1.5·2^23 + 127: adding it to a float of magnitude < 2^22 leaves round-to-nearest(x) + 127 in the low
-    // mantissa bits, which a shift by 23 turns into the exponent field of 2^round(x).
-    private const float RoundingShifter = 12582912f + 127f;
+    // 1.5·2^23 + 127 + 32: adding it to a float of magnitude < 2^22 leaves round-to-nearest(x) + 159 in the low
+    // mantissa bits, which a shift by 23 turns into the exponent field of 2^(round(x) + 32). The extra 2^32, taken
+    // back by an exact multiply, keeps the scale a normal float down to 2^-150, so results that are subnormal
+    // are rounded once, correctly, instead of flushed: sums of many tiny terms (softmax tails) stay accurate.
+    private const float RoundingShifter = 12582912f + 127f + 32f;
+    private const float ScaleBias = 2.32830644e-10f; // 2^-32
 
-    /// <summary>ln(2^-126): below it e^x is not a normal float; the exp helpers return +0 there.</summary>
-    private const float MinNormalExponentArgument = -87.3365479f;
+    /// <summary>ln(2^-150): below it e^x rounds to +0; the exp helpers return +0 there (and for x = -∞).</summary>
+    private const float ZeroExponentArgument = -103.972076f;
 
     /// <summary>
     /// e^x for x ≤ 0 (the only range the losses need: e^{-|z|}). Relative error ≤ 1 ulp where the result is a
-    /// normal float; +0 for x below ln(2^-126) and for x = -∞ (a result below the smallest normal is within one
-    /// smallest-normal absolute, as documented). NaN propagates.
+    /// normal float, correctly scaled subnormals below that, +0 below ln(2^-150) and for x = -∞. NaN propagates.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T ExpNonPositive<T>(T x) where T : struct, ISimdLanes<T> => ExpNonPositive<T, FlagUnset>(x, default);
@@ -84,9 +86,9 @@ internal static class LossMath
         p = T.FusedMultiplyAdd(p, r, T.Create(1f));
 
         T scale = T.ShiftLeftBits(shifted, 23);
-        T result = p * scale;
+        T result = p * scale * T.Create(ScaleBias);
         // Selecting on "x < limit" (false for NaN) lets NaN flow through the arithmetic above.
-        return T.Select(T.LessThan(x, T.Create(MinNormalExponentArgument)), T.Create(0f), result);
+        return T.Select(T.LessThan(x, T.Create(ZeroExponentArgument)), T.Create(0f), result);
     }
 
     /// <summary>

@@ -43,9 +43,21 @@ internal readonly struct SigmoidCrossEntropyOperator : IPointwiseLossOperator
 
         T nonNegative = T.GreaterThanOrEqual(logit, T.Create(0f));
         T oneMinusY = one - target;
-        T weightedY = THasPositiveWeight.IsSet ? positiveWeight * target : target;
-        T w = T.Select(nonNegative, oneMinusY, weightedY);
-        T linear = T.Select(T.EqualTo(w, T.Create(0f)), T.Create(0f), absZ * w);
+        T w = T.Select(nonNegative, oneMinusY, target);
+        // The linear term (|z|·w)·p, read as 0 when a factor other than |z| is 0 (0·∞ at the limits). The order
+        // matters at the extremes: p·y first would round a subnormal y·p to nothing while |z|·y·p is a normal loss,
+        // and |z|·p first would overflow where |z|·y·p is in range.
+        T zero = T.Create(0f);
+        T linear;
+        if (THasPositiveWeight.IsSet)
+        {
+            T p = T.Select(nonNegative, one, positiveWeight);
+            linear = T.Select(T.Or(T.EqualTo(w, zero), T.EqualTo(p, zero)), zero, absZ * w * p);
+        }
+        else
+        {
+            linear = T.Select(T.EqualTo(w, zero), zero, absZ * w);
+        }
 
         if (!THasPositiveWeight.IsSet)
         {
@@ -54,9 +66,11 @@ internal readonly struct SigmoidCrossEntropyOperator : IPointwiseLossOperator
             return log1pE + linear;
         }
 
-        T l = T.FusedMultiplyAdd(positiveWeight - one, target, one);
+        // l = 1 + (p-1)·y as p·y + (1-y): rounding p - 1 first would cost ~2^-24/p relative for small p; this form
+        // is exact for hard labels and exactly 1 for p = 1 and y ∈ [0, 1].
+        T l = T.FusedMultiplyAdd(positiveWeight, target, oneMinusY);
         T lq = l * q;
-        gradient = T.Select(nonNegative, oneMinusY - lq, lq - weightedY);
+        gradient = T.Select(nonNegative, oneMinusY - lq, lq - positiveWeight * target);
         return T.FusedMultiplyAdd(l, log1pE, linear);
     }
 }

@@ -31,6 +31,13 @@ internal readonly struct Lanes128 : ISimdLanes<Lanes128>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes128 Select(Lanes128 mask, Lanes128 ifTrue, Lanes128 ifFalse) => new(Vector128.ConditionalSelect(mask._value, ifTrue._value, ifFalse._value));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes128 Or(Lanes128 left, Lanes128 right) => new(left._value | right._value);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static bool AnyBitSet(Lanes128 value) => value._value.AsInt32() != Vector128<int>.Zero;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void AddWidened(Lanes128 value, ref double destination, nuint offset)
+    {
+        nuint half = (nuint)Vector128<double>.Count;
+        (Vector128.LoadUnsafe(ref destination, offset) + Vector128.WidenLower(value._value)).StoreUnsafe(ref destination, offset);
+        (Vector128.LoadUnsafe(ref destination, offset + half) + Vector128.WidenUpper(value._value)).StoreUnsafe(ref destination, offset + half);
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes128 ShiftLeftBits(Lanes128 value, int count) => new(Vector128.ShiftLeft(value._value.AsInt32(), count).AsSingle());
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes128 ShiftRightArithmeticBits(Lanes128 value, int count) => new(Vector128.ShiftRightArithmetic(value._value.AsInt32(), count).AsSingle());

@@ -31,6 +31,13 @@ internal readonly struct Lanes256 : ISimdLanes<Lanes256>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes256 Select(Lanes256 mask, Lanes256 ifTrue, Lanes256 ifFalse) => new(Vector256.ConditionalSelect(mask._value, ifTrue._value, ifFalse._value));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes256 Or(Lanes256 left, Lanes256 right) => new(left._value | right._value);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static bool AnyBitSet(Lanes256 value) => value._value.AsInt32() != Vector256<int>.Zero;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void AddWidened(Lanes256 value, ref double destination, nuint offset)
+    {
+        nuint half = (nuint)Vector256<double>.Count;
+        (Vector256.LoadUnsafe(ref destination, offset) + Vector256.WidenLower(value._value)).StoreUnsafe(ref destination, offset);
+        (Vector256.LoadUnsafe(ref destination, offset + half) + Vector256.WidenUpper(value._value)).StoreUnsafe(ref destination, offset + half);
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes256 ShiftLeftBits(Lanes256 value, int count) => new(Vector256.ShiftLeft(value._value.AsInt32(), count).AsSingle());
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes256 ShiftRightArithmeticBits(Lanes256 value, int count) => new(Vector256.ShiftRightArithmetic(value._value.AsInt32(), count).AsSingle());

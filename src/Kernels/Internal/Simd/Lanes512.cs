@@ -31,6 +31,13 @@ internal readonly struct Lanes512 : ISimdLanes<Lanes512>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes512 Select(Lanes512 mask, Lanes512 ifTrue, Lanes512 ifFalse) => new(Vector512.ConditionalSelect(mask._value, ifTrue._value, ifFalse._value));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes512 Or(Lanes512 left, Lanes512 right) => new(left._value | right._value);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static bool AnyBitSet(Lanes512 value) => value._value.AsInt32() != Vector512<int>.Zero;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void AddWidened(Lanes512 value, ref double destination, nuint offset)
+    {
+        nuint half = (nuint)Vector512<double>.Count;
+        (Vector512.LoadUnsafe(ref destination, offset) + Vector512.WidenLower(value._value)).StoreUnsafe(ref destination, offset);
+        (Vector512.LoadUnsafe(ref destination, offset + half) + Vector512.WidenUpper(value._value)).StoreUnsafe(ref destination, offset + half);
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes512 ShiftLeftBits(Lanes512 value, int count) => new(Vector512.ShiftLeft(value._value.AsInt32(), count).AsSingle());
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes512 ShiftRightArithmeticBits(Lanes512 value, int count) => new(Vector512.ShiftRightArithmetic(value._value.AsInt32(), count).AsSingle());

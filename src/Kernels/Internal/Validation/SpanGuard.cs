@@ -43,13 +43,14 @@ internal static class SpanGuard
         throw new ArgumentException($"'{outputName}' overlaps '{inputName}'{allowed}.", outputName);
     }
 
-    public static int OutputCount(int outputCount, int totalLength, string lengthName)
+    /// <summary>Checks a per-row count (outputs, classes) against a flat length; returns the number of rows.</summary>
+    public static int OutputCount(int outputCount, string outputCountName, int totalLength, string lengthName)
     {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(outputCount);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(outputCount, outputCountName);
         if (totalLength % outputCount != 0)
         {
             throw new ArgumentException(
-                $"'{lengthName}' has length {totalLength}, which is not a multiple of outputCount = {outputCount}.", lengthName);
+                $"'{lengthName}' has length {totalLength}, which is not a multiple of {outputCountName} = {outputCount}.", lengthName);
         }
 
         return totalLength / outputCount;
