@@ -5,26 +5,60 @@ using Kernels.Internal.Simd;
 
 namespace Kernels.Internal.Linear;
 
-/// <summary>acc[j] = fma(a, x[j], acc[j]) and acc[j] += other[j], lane-wise, so every width gives the same bits.</summary>
+/// <summary>Column-wise accumulation of gradient blocks, lane-wise so every width gives the same bits.</summary>
 internal static class AxpyAccumulator
 {
-    public static void MultiplyAdd(float a, ReadOnlySpan<float> x, Span<float> accumulator)
+    /// <summary>
+    /// accumulator[j] += Σ_r deltas[r]·rows[r, j], where the inner sum runs over the block's rows in order, in
+    /// float, starting from 0 (one FMA per row), and is then added to the accumulator: column chunk by column
+    /// chunk, so each chunk's partial sum stays in a register across the rows.
+    /// </summary>
+    public static void AddBlock(ReadOnlySpan<float> deltas, ReadOnlySpan<float> rows, Span<float> accumulator)
     {
         if (Vector512.IsHardwareAccelerated)
         {
-            MultiplyAdd<Lanes512>(a, x, accumulator);
+            AddBlock<Lanes512>(deltas, rows, accumulator);
         }
         else if (Vector256.IsHardwareAccelerated)
         {
-            MultiplyAdd<Lanes256>(a, x, accumulator);
+            AddBlock<Lanes256>(deltas, rows, accumulator);
         }
         else if (Vector128.IsHardwareAccelerated)
         {
-            MultiplyAdd<Lanes128>(a, x, accumulator);
+            AddBlock<Lanes128>(deltas, rows, accumulator);
         }
         else
         {
-            MultiplyAdd<ScalarLanes>(a, x, accumulator);
+            AddBlock<ScalarLanes>(deltas, rows, accumulator);
+        }
+    }
+
+    private static void AddBlock<T>(ReadOnlySpan<float> deltas, ReadOnlySpan<float> rows, Span<float> accumulator) where T : struct, ISimdLanes<T>
+    {
+        ref float delta = ref MemoryMarshal.GetReference(deltas);
+        ref float x = ref MemoryMarshal.GetReference(rows);
+        ref float acc = ref MemoryMarshal.GetReference(accumulator);
+        nuint d = (nuint)accumulator.Length, count = (nuint)deltas.Length, j = 0;
+        for (; j + (nuint)T.Count <= d; j += (nuint)T.Count)
+        {
+            T sum = T.Create(0f);
+            for (nuint r = 0; r < count; r++)
+            {
+                sum = T.FusedMultiplyAdd(T.Create(Unsafe.Add(ref delta, r)), T.Load(ref x, (r * d) + j), sum);
+            }
+
+            T.Store(T.Load(ref acc, j) + sum, ref acc, j);
+        }
+
+        for (; j < d; j++)
+        {
+            float sum = 0f;
+            for (nuint r = 0; r < count; r++)
+            {
+                sum = MathF.FusedMultiplyAdd(Unsafe.Add(ref delta, r), Unsafe.Add(ref x, (r * d) + j), sum);
+            }
+
+            Unsafe.Add(ref acc, j) += sum;
         }
     }
 
@@ -48,23 +82,5 @@ internal static class AxpyAccumulator
         }
 
         addend.Clear();
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void MultiplyAdd<T>(float a, ReadOnlySpan<float> x, Span<float> accumulator) where T : struct, ISimdLanes<T>
-    {
-        ref float xs = ref MemoryMarshal.GetReference(x);
-        ref float acc = ref MemoryMarshal.GetReference(accumulator);
-        T factor = T.Create(a);
-        nuint length = (nuint)x.Length, i = 0;
-        for (; i + (nuint)T.Count <= length; i += (nuint)T.Count)
-        {
-            T.Store(T.FusedMultiplyAdd(factor, T.Load(ref xs, i), T.Load(ref acc, i)), ref acc, i);
-        }
-
-        for (; i < length; i++)
-        {
-            Unsafe.Add(ref acc, i) = MathF.FusedMultiplyAdd(a, Unsafe.Add(ref xs, i), Unsafe.Add(ref acc, i));
-        }
     }
 }

@@ -23,19 +23,17 @@ internal static class LogisticRegressionPass
     public const int BlockRows = BlockedSum.LaneCount;
     private const int BlocksPerGroup = 32;
 
-    /// <summary>Largest d whose two accumulators live on the stack (2·4·d bytes = 64 KB); larger d rent them.</summary>
-    private const int MaxStackFeatures = 8192;
+    /// <summary>Largest d whose group accumulator lives on the stack (4·d bytes = 64 KB); larger d rent it.</summary>
+    private const int MaxStackFeatures = 16384;
 
     public static double Run(
         ReadOnlySpan<float> features, ReadOnlySpan<float> weights, float bias, ReadOnlySpan<float> targets,
         float scale, Span<float> weightGradient, out double biasGradient)
     {
         int d = weights.Length, n = targets.Length;
-        float[]? rented = d > MaxStackFeatures ? ArrayPool<float>.Shared.Rent(2 * d) : null;
-        Span<float> scratch = rented is null ? stackalloc float[2 * d] : rented.AsSpan(0, 2 * d);
-        Span<float> blockSum = scratch[..d];
-        Span<float> groupSum = scratch[d..];
-        scratch.Clear();
+        float[]? rented = d > MaxStackFeatures ? ArrayPool<float>.Shared.Rent(d) : null;
+        Span<float> groupSum = rented is null ? stackalloc float[d] : rented.AsSpan(0, d);
+        groupSum.Clear();
         weightGradient.Clear();
 
         Span<float> logits = stackalloc float[BlockRows];
@@ -60,13 +58,12 @@ internal static class LogisticRegressionPass
             };
             lossSum += PointwiseLossDriver.Run<SigmoidCrossEntropyOperator>(pass, out _);
 
+            AxpyAccumulator.AddBlock(deltas[..rows], features.Slice(first * d, rows * d), groupSum);
             for (int r = 0; r < rows; r++)
             {
-                AxpyAccumulator.MultiplyAdd(deltas[r], features.Slice((first + r) * d, d), blockSum);
                 deltaSum += deltas[r];
             }
 
-            AxpyAccumulator.AddAndClear(blockSum, groupSum);
             if (++blocksInGroup == BlocksPerGroup)
             {
                 AxpyAccumulator.AddAndClear(groupSum, weightGradient);
