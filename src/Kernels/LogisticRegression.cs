@@ -1,4 +1,5 @@
 using Kernels.Internal.Linear;
+using Kernels.Internal.Math;
 using Kernels.Internal.Validation;
 
 namespace Kernels;
@@ -48,8 +49,8 @@ public static class LogisticRegression
 
         float scale = reduction == Reduction.Mean && n > 0 ? 1f / n : 1f;
         double loss = LogisticRegressionPass.Run(features, weights, bias, targets, scale, weightGradient, out double biasSum);
-        biasGradient = (float)biasSum;
-        return reduction == Reduction.Mean ? (n == 0 ? 0f : (float)(loss / n)) : (float)loss;
+        biasGradient = LossMath.CanonicalNaN((float)biasSum);
+        return LossMath.CanonicalNaN(reduction == Reduction.Mean ? (n == 0 ? 0f : (float)(loss / n)) : (float)loss);
     }
 
     /// <summary>Writes probabilities[i] = σ(x_i·w + b).</summary>

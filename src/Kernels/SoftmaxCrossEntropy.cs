@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Kernels.Internal.Drivers;
+using Kernels.Internal.Math;
 using Kernels.Internal.Validation;
 
 namespace Kernels;
@@ -154,7 +155,7 @@ public static class SoftmaxCrossEntropy
         pass.Losses = losses;
         pass.LogSumExp = logSumExp;
         double total = SoftmaxRowDriver.Run(pass);
-        return (float)(!mean ? total : meanDenominator == 0 ? 0 : total / meanDenominator);
+        return LossMath.CanonicalNaN((float)(!mean ? total : meanDenominator == 0 ? 0 : total / meanDenominator));
     }
 
     private static double SumOfClassWeights(ReadOnlySpan<float> classWeights, int classCount)

@@ -1,3 +1,4 @@
+using Kernels.Internal.Math;
 using Kernels.Internal.Operators;
 using Kernels.Internal.Validation;
 
@@ -50,7 +51,7 @@ internal static class PointwiseLoss
             throw new ArgumentOutOfRangeException(name, $"Every value of '{name}' must lie in [0, 1].");
         }
 
-        return reduction == Reduction.Mean ? (samples == 0 ? 0f : (float)(total / samples)) : (float)total;
+        return LossMath.CanonicalNaN(reduction == Reduction.Mean ? (samples == 0 ? 0f : (float)(total / samples)) : (float)total);
     }
 
     /// <summary>The argument rules shared by the pointwise losses and their references.</summary>

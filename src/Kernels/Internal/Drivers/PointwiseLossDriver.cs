@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using Kernels.Internal.Math;
 using Kernels.Internal.Operators;
 using Kernels.Internal.Simd;
 
@@ -95,7 +96,7 @@ internal static class PointwiseLossDriver
 
             if (!sampleLosses.IsEmpty)
             {
-                sampleLosses[row] = (float)rowLoss;
+                sampleLosses[row] = LossMath.CanonicalNaN((float)rowLoss);
             }
 
             total += rowLoss;
@@ -201,9 +202,10 @@ internal static class PointwiseLossDriver
             gradientScale *= weight;
         }
 
+        loss = LossMath.CanonicalNaN(loss);
         if (TShape.WritesGradient)
         {
-            T.Store(gradient * gradientScale, ref cursor.Gradient, i);
+            T.Store(LossMath.CanonicalNaN(gradient * gradientScale), ref cursor.Gradient, i);
         }
 
         if (TShape.WritesLosses)

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
 using Kernels.Internal.Drivers;
+using Kernels.Internal.Math;
 using Kernels.Internal.Operators;
 using Kernels.Internal.Simd;
 
@@ -75,6 +76,11 @@ internal static class LogisticRegressionPass
         if (rented is not null)
         {
             ArrayPool<float>.Shared.Return(rented);
+        }
+
+        for (int j = 0; j < d; j++)
+        {
+            weightGradient[j] = LossMath.CanonicalNaN(weightGradient[j]);
         }
 
         biasGradient = deltaSum;

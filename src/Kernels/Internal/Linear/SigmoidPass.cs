@@ -34,12 +34,12 @@ internal static class SigmoidPass
         nuint length = (nuint)values.Length, i = 0;
         for (; i + (nuint)T.Count <= length; i += (nuint)T.Count)
         {
-            T.Store(LossMath.Sigmoid(T.Load(ref v, i)), ref v, i);
+            T.Store(LossMath.CanonicalNaN(LossMath.Sigmoid(T.Load(ref v, i))), ref v, i);
         }
 
         for (; i < length; i++)
         {
-            ScalarLanes.Store(LossMath.Sigmoid(ScalarLanes.Load(ref v, i)), ref v, i);
+            ScalarLanes.Store(LossMath.CanonicalNaN(LossMath.Sigmoid(ScalarLanes.Load(ref v, i))), ref v, i);
         }
     }
 }

@@ -166,4 +166,15 @@ internal static class LossMath
         T onePlusE = T.Create(1f) + e;
         return T.Select(T.GreaterThanOrEqual(z, T.Create(0f)), T.Create(1f) / onePlusE, e / onePlusE);
     }
+
+    /// <summary>
+    /// x, with every NaN replaced by the one pattern of <see cref="float.NaN"/>. NaN signs and payloads depend on
+    /// operand order (x86 keeps the first operand's NaN, and the JIT may swap commutative operands differently per
+    /// ISA), so outputs canonicalize NaN to stay bit-identical on every width.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T CanonicalNaN<T>(T x) where T : struct, ISimdLanes<T> => T.Select(T.EqualTo(x, x), x, T.Create(float.NaN));
+
+    /// <summary>The scalar form of <see cref="CanonicalNaN{T}(T)"/>.</summary>
+    public static float CanonicalNaN(float x) => float.IsNaN(x) ? float.NaN : x;
 }

@@ -1,0 +1,200 @@
+namespace Kernels.Tests.Support;
+
+/// <summary>The spans a public method can take. A span a method does not use, or an absent optional one, is empty.</summary>
+internal enum KernelSpan
+{
+    Predictions,
+    Targets,
+    SampleWeights,
+    PositiveWeights,
+    Gradient,
+    Losses,
+}
+
+/// <summary>The spans of one call, by role.</summary>
+internal ref struct KernelBuffers
+{
+    public Span<float> Predictions;
+    public Span<float> Targets;
+    public Span<float> SampleWeights;
+    public Span<float> PositiveWeights;
+    public Span<float> Gradient;
+    public Span<float> Losses;
+}
+
+/// <summary>Calls one public method on the buffers; returns its result (0 for the void <c>Losses</c> methods).</summary>
+internal delegate float KernelCall(scoped in KernelBuffers buffers);
+
+/// <summary>Where a test wants the span of <paramref name="role"/>, <paramref name="length"/> floats long.</summary>
+internal delegate Span<float> SpanPlacement(KernelSpan role, int length);
+
+/// <summary>What one call produced: the returned value and copies of the written outputs.</summary>
+internal sealed record KernelResult(float Returned, float[] Gradient, float[] Losses);
+
+/// <summary>
+/// One way of calling a public method of a pointwise loss: which spans it reads and writes and how
+/// long each is for n samples. Flat methods have <see cref="OutputCount"/> 0 (n elements); multi-output ones n×k.
+/// </summary>
+internal sealed record KernelCase(
+    string Name, bool Probabilities, int OutputCount, bool SampleWeights, bool PositiveWeights, bool Gradient, bool Losses, KernelCall Call)
+{
+    public static readonly KernelSpan[] Roles = Enum.GetValues<KernelSpan>();
+
+    public override string ToString() => Name;
+
+    public int Length(KernelSpan role, int samples)
+    {
+        int elements = samples * int.Max(OutputCount, 1);
+        return role switch
+        {
+            KernelSpan.Predictions or KernelSpan.Targets => elements,
+            KernelSpan.SampleWeights => SampleWeights ? samples : 0,
+            KernelSpan.PositiveWeights => PositiveWeights ? OutputCount : 0,
+            KernelSpan.Gradient => Gradient ? elements : 0,
+            _ => Losses ? samples : 0,
+        };
+    }
+
+    /// <summary>
+    /// The initial contents of every span for n samples, by role: inputs generated from <paramref name="seed"/>,
+    /// outputs full of <see cref="KernelInputs.Sentinel"/>. Generated once, copied into each placement by <see cref="Run"/>.
+    /// </summary>
+    public float[][] Prepare(int samples, int seed)
+    {
+        float[][] arrays = [.. Roles.Select(role => new float[Length(role, samples)])];
+        KernelInputs.Fill(Buffers(arrays, (role, length) => arrays[(int)role]), Probabilities, seed);
+        return arrays;
+    }
+
+    /// <summary>Places every span with <paramref name="place"/>, copies the prepared contents in, and calls the method.</summary>
+    public KernelResult Run(float[][] prepared, SpanPlacement place)
+    {
+        KernelBuffers buffers = Buffers(prepared, (role, length) =>
+        {
+            Span<float> span = place(role, length);
+            prepared[(int)role].CopyTo(span);
+            return span;
+        });
+        float returned = Call(buffers);
+        return new KernelResult(returned, buffers.Gradient.ToArray(), buffers.Losses.ToArray());
+    }
+
+    private static KernelBuffers Buffers(float[][] prepared, SpanPlacement place) => new()
+    {
+        Predictions = place(KernelSpan.Predictions, prepared[(int)KernelSpan.Predictions].Length),
+        Targets = place(KernelSpan.Targets, prepared[(int)KernelSpan.Targets].Length),
+        SampleWeights = place(KernelSpan.SampleWeights, prepared[(int)KernelSpan.SampleWeights].Length),
+        PositiveWeights = place(KernelSpan.PositiveWeights, prepared[(int)KernelSpan.PositiveWeights].Length),
+        Gradient = place(KernelSpan.Gradient, prepared[(int)KernelSpan.Gradient].Length),
+        Losses = place(KernelSpan.Losses, prepared[(int)KernelSpan.Losses].Length),
+    };
+
+    /// <summary>Ordinary managed arrays: the placement every other one is compared with.</summary>
+    public static Span<float> Managed(KernelSpan role, int length) => new float[length];
+}
+
+/// <summary>
+/// Every public method of <see cref="BinaryCrossEntropy"/>, each overload with each reduction and weighting, and of
+/// <see cref="QuadraticCost"/>, which has the same flat shape and driver.
+/// </summary>
+internal static class PublicKernels
+{
+    /// <summary>Outputs per sample for the multi-output overloads: k = 1 takes the flat path inside, 3 and 17 have row tails.</summary>
+    public static readonly int[] OutputCounts = [1, 3, 17];
+
+    public static IReadOnlyList<KernelCase> All { get; } = Build();
+
+    public static KernelCase Named(string name) => All.Single(c => c.Name == name);
+
+    public static TheoryData<string> Names() => new(All.Select(c => c.Name));
+
+    private static List<KernelCase> Build()
+    {
+        List<KernelCase> cases = [];
+        void Add(string name, bool probabilities, int k, bool sw, bool pw, bool gradient, bool losses, KernelCall call) =>
+            cases.Add(new KernelCase(name, probabilities, k, sw, pw, gradient, losses, call));
+
+        foreach (Reduction r in new[] { Reduction.Sum, Reduction.Mean })
+        {
+            Add($"BinaryCrossEntropy.Cost/{r}", false, 0, false, false, false, false, (scoped in KernelBuffers b) =>
+                BinaryCrossEntropy.Cost(b.Predictions, b.Targets, r));
+            Add($"BinaryCrossEntropy.CostAndGradient/{r}", false, 0, false, false, true, false, (scoped in KernelBuffers b) =>
+                BinaryCrossEntropy.CostAndGradient(b.Predictions, b.Targets, b.Gradient, r));
+            Add($"BinaryCrossEntropy.CostAndGradient+losses/{r}", false, 0, false, false, true, true, (scoped in KernelBuffers b) =>
+                BinaryCrossEntropy.CostAndGradient(b.Predictions, b.Targets, b.Gradient, b.Losses, r));
+            Add($"QuadraticCost.Cost/{r}", false, 0, false, false, false, false, (scoped in KernelBuffers b) =>
+                QuadraticCost.Cost(b.Predictions, b.Targets, r));
+            Add($"QuadraticCost.CostAndGradient/{r}", false, 0, false, false, true, false, (scoped in KernelBuffers b) =>
+                QuadraticCost.CostAndGradient(b.Predictions, b.Targets, b.Gradient, r));
+            Add($"QuadraticCost.CostAndGradient+losses/{r}", false, 0, false, false, true, true, (scoped in KernelBuffers b) =>
+                QuadraticCost.CostAndGradient(b.Predictions, b.Targets, b.Gradient, b.Losses, r));
+            Add($"BinaryCrossEntropy.CostFromProbabilities/{r}", true, 0, false, false, false, false, (scoped in KernelBuffers b) =>
+                BinaryCrossEntropy.CostFromProbabilities(b.Predictions, b.Targets, r));
+            Add($"BinaryCrossEntropy.CostAndGradientFromProbabilities/{r}", true, 0, false, false, true, false, (scoped in KernelBuffers b) =>
+                BinaryCrossEntropy.CostAndGradientFromProbabilities(b.Predictions, b.Targets, b.Gradient, r));
+            Add($"BinaryCrossEntropy.CostAndGradientFromProbabilities+losses/{r}", true, 0, false, false, true, true, (scoped in KernelBuffers b) =>
+                BinaryCrossEntropy.CostAndGradientFromProbabilities(b.Predictions, b.Targets, b.Gradient, b.Losses, r));
+        }
+
+        Add("QuadraticCost.Losses", false, 0, false, false, false, true, (scoped in KernelBuffers b) =>
+        {
+            QuadraticCost.Losses(b.Predictions, b.Targets, b.Losses);
+            return 0f;
+        });
+        Add("BinaryCrossEntropy.Losses", false, 0, false, false, false, true, (scoped in KernelBuffers b) =>
+        {
+            BinaryCrossEntropy.Losses(b.Predictions, b.Targets, b.Losses);
+            return 0f;
+        });
+        Add("BinaryCrossEntropy.LossesFromProbabilities", true, 0, false, false, false, true, (scoped in KernelBuffers b) =>
+        {
+            BinaryCrossEntropy.LossesFromProbabilities(b.Predictions, b.Targets, b.Losses);
+            return 0f;
+        });
+
+        foreach (int k in OutputCounts)
+        {
+            foreach (bool sw in new[] { false, true })
+            {
+                foreach (bool pw in new[] { false, true })
+                {
+                    string weights = (sw ? " sw" : string.Empty) + (pw ? " pw" : string.Empty);
+                    Add($"BinaryCrossEntropy.Losses k={k}{weights}", false, k, sw, pw, false, true, (scoped in KernelBuffers b) =>
+                    {
+                        BinaryCrossEntropy.Losses(b.Predictions, b.Targets, k, b.SampleWeights, b.PositiveWeights, b.Losses);
+                        return 0f;
+                    });
+                    foreach (Reduction r in new[] { Reduction.Sum, Reduction.Mean })
+                    {
+                        Add($"BinaryCrossEntropy.Cost k={k}{weights}/{r}", false, k, sw, pw, false, false, (scoped in KernelBuffers b) =>
+                            BinaryCrossEntropy.Cost(b.Predictions, b.Targets, k, b.SampleWeights, b.PositiveWeights, r));
+                        foreach (bool losses in new[] { false, true })
+                        {
+                            Add($"BinaryCrossEntropy.CostAndGradient{(losses ? "+losses" : string.Empty)} k={k}{weights}/{r}", false, k, sw, pw, true, losses, (scoped in KernelBuffers b) =>
+                                BinaryCrossEntropy.CostAndGradient(b.Predictions, b.Targets, k, b.SampleWeights, b.PositiveWeights, b.Gradient, b.Losses, r));
+                        }
+                    }
+                }
+
+                string w = sw ? " sw" : string.Empty;
+                Add($"BinaryCrossEntropy.LossesFromProbabilities k={k}{w}", true, k, sw, false, false, true, (scoped in KernelBuffers b) =>
+                {
+                    BinaryCrossEntropy.LossesFromProbabilities(b.Predictions, b.Targets, k, b.SampleWeights, b.Losses);
+                    return 0f;
+                });
+                foreach (Reduction r in new[] { Reduction.Sum, Reduction.Mean })
+                {
+                    Add($"BinaryCrossEntropy.CostFromProbabilities k={k}{w}/{r}", true, k, sw, false, false, false, (scoped in KernelBuffers b) =>
+                        BinaryCrossEntropy.CostFromProbabilities(b.Predictions, b.Targets, k, b.SampleWeights, r));
+                    foreach (bool losses in new[] { false, true })
+                    {
+                        Add($"BinaryCrossEntropy.CostAndGradientFromProbabilities{(losses ? "+losses" : string.Empty)} k={k}{w}/{r}", true, k, sw, false, true, losses, (scoped in KernelBuffers b) =>
+                            BinaryCrossEntropy.CostAndGradientFromProbabilities(b.Predictions, b.Targets, k, b.SampleWeights, b.Gradient, b.Losses, r));
+                    }
+                }
+            }
+        }
+
+        return cases;
+    }
+}
