@@ -94,14 +94,19 @@ internal sealed record KernelCase(
 }
 
 /// <summary>
-/// Every public method of <see cref="BinaryCrossEntropy"/>, each overload with each reduction and weighting, and of
-/// <see cref="QuadraticCost"/>, which has the same flat shape and driver.
+/// Every public method of <see cref="BinaryCrossEntropy"/>, each overload with each reduction and weighting, of
+/// <see cref="QuadraticCost"/>, which has the same flat shape and driver, and of <see cref="SoftmaxCrossEntropy"/>
+/// (labels and probability targets, with options), for the guard-page, alignment and determinism tests.
 /// </summary>
 internal static class PublicKernels
 {
     /// <summary>Outputs per sample for the multi-output overloads: k = 1 takes the flat path inside, 3 and 17 have row tails.</summary>
     public static readonly int[] OutputCounts = [1, 3, 17];
 
+    /// <summary>Class counts for the softmax cases: the row-per-lane layout (C &lt; 32) and the wide one.</summary>
+    public static readonly int[] SoftmaxClassCounts = [1, 3, 17, 40];
+
+    // Declared after the arrays above: static initializers run in textual order.
     public static IReadOnlyList<KernelCase> All { get; } = Build();
 
     public static KernelCase Named(string name) => All.Single(c => c.Name == name);
@@ -195,6 +200,45 @@ internal static class PublicKernels
             }
         }
 
+        // Softmax cross-entropy: C classes play the role of k (C < 32 takes the row-per-lane layout, 40 the wide one).
+        // Labels are derived from the target rows inside the call; every float span goes through the placement.
+        foreach (int c in SoftmaxClassCounts)
+        {
+            foreach (Reduction r in new[] { Reduction.Sum, Reduction.Mean })
+            {
+                Add($"SoftmaxCrossEntropy.Cost labels C={c}/{r}", false, c, false, false, false, false, (scoped in KernelBuffers b) =>
+                {
+                    Span<int> labels = stackalloc int[b.Predictions.Length / c];
+                    return SoftmaxCrossEntropy.Cost(b.Predictions, LabelsFrom(b.Targets, c, labels), r);
+                });
+                Add($"SoftmaxCrossEntropy.CostAndGradient labels C={c}/{r}", false, c, false, false, true, false, (scoped in KernelBuffers b) =>
+                {
+                    Span<int> labels = stackalloc int[b.Predictions.Length / c];
+                    return SoftmaxCrossEntropy.CostAndGradient(b.Predictions, LabelsFrom(b.Targets, c, labels), b.Gradient, r);
+                });
+                Add($"SoftmaxCrossEntropy.CostAndGradient+losses smoothing labels C={c}/{r}", false, c, false, false, true, true, (scoped in KernelBuffers b) =>
+                {
+                    Span<int> labels = stackalloc int[b.Predictions.Length / c];
+                    SoftmaxCrossEntropyOptions options = new() { LabelSmoothing = 0.1f, IgnoreIndex = 0, ZLossWeight = 1e-3f };
+                    return SoftmaxCrossEntropy.CostAndGradient(b.Predictions, LabelsFrom(b.Targets, c, labels), b.Gradient, b.Losses, default, options, r);
+                });
+                Add($"SoftmaxCrossEntropy.CostAndGradient+losses targets C={c}/{r}", false, c, false, false, true, true, (scoped in KernelBuffers b) =>
+                    SoftmaxCrossEntropy.CostAndGradient(b.Predictions, b.Targets, c, b.Gradient, b.Losses, default, default, r));
+            }
+        }
+
         return cases;
+    }
+
+    /// <summary>A label per row in [0, C), read off the row's first target so that it varies with the seed.</summary>
+    private static ReadOnlySpan<int> LabelsFrom(ReadOnlySpan<float> targets, int classCount, Span<int> labels)
+    {
+        for (int i = 0; i < labels.Length; i++)
+        {
+            float t = targets[i * classCount];
+            labels[i] = float.IsFinite(t) ? int.Clamp((int)(MathF.Abs(t) * classCount), 0, classCount - 1) : 0;
+        }
+
+        return labels;
     }
 }
