@@ -376,10 +376,10 @@ internal static class SoftmaxRowDriver
         ref float targetTile = ref tile.Targets[0];
         ref float gradientTile = ref tile.Gradient[0];
         ref float w = ref MemoryMarshal.GetReference(pass.ClassWeights);
-        Transpose(pass.Logits, firstRow, classes, width, ref logitTile);
+        Transpose<T>(pass.Logits, firstRow, classes, ref logitTile);
         if (TShape.ProbabilityTargets)
         {
-            Transpose(pass.Targets, firstRow, classes, width, ref targetTile);
+            Transpose<T>(pass.Targets, firstRow, classes, ref targetTile);
         }
 
         ElementConstants constants = new(pass);
@@ -476,31 +476,39 @@ internal static class SoftmaxRowDriver
             TransposeBack(ref gradientTile, pass.Gradient, firstRow, classes, width);
         }
 
+        // One row per lane, so the per-row outputs are contiguous: whole-vector stores.
+        loss = LossMath.CanonicalNaN(loss);
+        if (!pass.Losses.IsEmpty)
+        {
+            T.Store(loss, ref pass.Losses[firstRow], 0);
+        }
+
+        if (!pass.LogSumExp.IsEmpty)
+        {
+            T.Store(LossMath.CanonicalNaN(block.LogSumExp), ref pass.LogSumExp[firstRow], 0);
+        }
+
         ref float losses = ref tile.RowLosses[0];
-        ref float logSumExps = ref tile.RowLogSumExps[0];
         T.Store(loss, ref losses, 0);
-        T.Store(block.LogSumExp, ref logSumExps, 0);
         double total = 0;
         for (int r = 0; r < width; r++)
         {
-            WriteRowOutputs(pass, firstRow + r, ScalarLanes.Create(Unsafe.Add(ref losses, r)), ScalarLanes.Create(Unsafe.Add(ref logSumExps, r)));
-            total += LossMath.CanonicalNaN(Unsafe.Add(ref losses, r));
+            total += Unsafe.Add(ref losses, r);
         }
 
         return total;
     }
 
-    /// <summary>Copies rows firstRow.. (width of them, C each) into the tile as columns: tile[c·width + r].</summary>
-    private static void Transpose(ReadOnlySpan<float> source, int firstRow, int classes, int width, ref float tile)
+    /// <summary>
+    /// Copies T.Count rows from firstRow (C floats each) into the tile as columns, tile[c·T.Count + r], one strided
+    /// gather per class: the scalar copy of a 16×10 block cost more than the block's arithmetic.
+    /// </summary>
+    private static void Transpose<T>(ReadOnlySpan<float> source, int firstRow, int classes, ref float tile) where T : struct, ISimdLanes<T>
     {
-        ref float rows = ref MemoryMarshal.GetReference(source.Slice(firstRow * classes, width * classes));
-        for (int r = 0; r < width; r++)
+        ref float rows = ref MemoryMarshal.GetReference(source.Slice(firstRow * classes, T.Count * classes));
+        for (int c = 0; c < classes; c++)
         {
-            ref float row = ref Unsafe.Add(ref rows, r * classes);
-            for (int c = 0; c < classes; c++)
-            {
-                Unsafe.Add(ref tile, c * width + r) = Unsafe.Add(ref row, c);
-            }
+            T.Store(T.LoadStrided(ref Unsafe.Add(ref rows, c), classes), ref tile, (nuint)(c * T.Count));
         }
     }
 
@@ -733,7 +741,7 @@ internal static class SoftmaxRowDriver
     private struct NarrowTile
     {
         public ClassTile Logits, Targets, Gradient;
-        public RowLanes Ignored, LabelLogits, LabelWeights, Others, LabelGradients, RowLosses, RowLogSumExps;
+        public RowLanes Ignored, LabelLogits, LabelWeights, Others, LabelGradients, RowLosses;
     }
 
     [InlineArray(Lanes * MaxNarrowRows)]

@@ -43,6 +43,9 @@ internal interface ISimdLanes<TSelf> where TSelf : struct, ISimdLanes<TSelf>
     static abstract TSelf Or(TSelf left, TSelf right);
     static abstract bool AnyBitSet(TSelf value);
 
+    /// <summary>Lane i = source[i·stride] (pure data movement: every width gives the same values).</summary>
+    static abstract TSelf LoadStrided(ref float source, int stride);
+
     /// <summary>destination[offset + i] += (double)value[i] for every lane i (exact widening, one double add).</summary>
     static abstract void AddWidened(TSelf value, ref double destination, nuint offset);
 
@@ -95,6 +98,7 @@ internal readonly struct ScalarLanes : ISimdLanes<ScalarLanes>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static ScalarLanes Or(ScalarLanes left, ScalarLanes right) => FromBits(Bits(left) | Bits(right));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static bool AnyBitSet(ScalarLanes value) => Bits(value) != 0;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void AddWidened(ScalarLanes value, ref double destination, nuint offset) => Unsafe.Add(ref destination, offset) += value._value;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static ScalarLanes LoadStrided(ref float source, int stride) => new(source);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static ScalarLanes ShiftLeftBits(ScalarLanes value, int count) => FromBits(Bits(value) << count);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static ScalarLanes ShiftRightArithmeticBits(ScalarLanes value, int count) => FromBits(Bits(value) >> count);

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Kernels.Internal.Simd;
 
@@ -31,6 +32,27 @@ internal readonly struct Lanes128 : ISimdLanes<Lanes128>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes128 Select(Lanes128 mask, Lanes128 ifTrue, Lanes128 ifFalse) => new(Vector128.ConditionalSelect(mask._value, ifTrue._value, ifFalse._value));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes128 Or(Lanes128 left, Lanes128 right) => new(left._value | right._value);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static bool AnyBitSet(Lanes128 value) => value._value.AsInt32() != Vector128<int>.Zero;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe Lanes128 LoadStrided(ref float source, int stride)
+    {
+        if (Avx2.IsSupported)
+        {
+            fixed (float* p = &source)
+            {
+                Vector128<int> indices = Vector128.Create(0, 1, 2, 3) * stride;
+                return new(Avx2.GatherVector128(p, indices, 4));
+            }
+        }
+
+        Unsafe.SkipInit(out Vector128<float> gathered);
+        for (int i = 0; i < Vector128<float>.Count; i++)
+        {
+            gathered = gathered.WithElement(i, Unsafe.Add(ref source, i * stride));
+        }
+
+        return new(gathered);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void AddWidened(Lanes128 value, ref double destination, nuint offset)
     {

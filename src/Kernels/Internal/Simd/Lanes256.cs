@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Kernels.Internal.Simd;
 
@@ -31,6 +32,27 @@ internal readonly struct Lanes256 : ISimdLanes<Lanes256>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes256 Select(Lanes256 mask, Lanes256 ifTrue, Lanes256 ifFalse) => new(Vector256.ConditionalSelect(mask._value, ifTrue._value, ifFalse._value));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes256 Or(Lanes256 left, Lanes256 right) => new(left._value | right._value);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static bool AnyBitSet(Lanes256 value) => value._value.AsInt32() != Vector256<int>.Zero;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe Lanes256 LoadStrided(ref float source, int stride)
+    {
+        if (Avx2.IsSupported)
+        {
+            fixed (float* p = &source)
+            {
+                Vector256<int> indices = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7) * stride;
+                return new(Avx2.GatherVector256(p, indices, 4));
+            }
+        }
+
+        Unsafe.SkipInit(out Vector256<float> gathered);
+        for (int i = 0; i < Vector256<float>.Count; i++)
+        {
+            gathered = gathered.WithElement(i, Unsafe.Add(ref source, i * stride));
+        }
+
+        return new(gathered);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void AddWidened(Lanes256 value, ref double destination, nuint offset)
     {

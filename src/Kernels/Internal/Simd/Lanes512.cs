@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Kernels.Internal.Simd;
 
@@ -31,6 +32,28 @@ internal readonly struct Lanes512 : ISimdLanes<Lanes512>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes512 Select(Lanes512 mask, Lanes512 ifTrue, Lanes512 ifFalse) => new(Vector512.ConditionalSelect(mask._value, ifTrue._value, ifFalse._value));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes512 Or(Lanes512 left, Lanes512 right) => new(left._value | right._value);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static bool AnyBitSet(Lanes512 value) => value._value.AsInt32() != Vector512<int>.Zero;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe Lanes512 LoadStrided(ref float source, int stride)
+    {
+        // .NET exposes no 512-bit gather: two 256-bit AVX2 gathers.
+        if (Avx2.IsSupported)
+        {
+            fixed (float* p = &source)
+            {
+                Vector256<int> indices = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7) * stride;
+                return new(Vector512.Create(Avx2.GatherVector256(p, indices, 4), Avx2.GatherVector256(p + (8 * stride), indices, 4)));
+            }
+        }
+
+        Unsafe.SkipInit(out Vector512<float> gathered);
+        for (int i = 0; i < Vector512<float>.Count; i++)
+        {
+            gathered = gathered.WithElement(i, Unsafe.Add(ref source, i * stride));
+        }
+
+        return new(gathered);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void AddWidened(Lanes512 value, ref double destination, nuint offset)
     {
