@@ -103,6 +103,17 @@ public static class SoftmaxCrossEntropy
         return Evaluate(logits, labels, default, classCount, useLabels: true, options, reduction, default);
     }
 
+    /// <summary>
+    /// The cost and the n×C gradient, unrounded, for class-index labels of logits given in double (for the dense-layer
+    /// references, whose logits X·W + b are computed in double).
+    /// </summary>
+    internal static double CostAndGradientInDouble(
+        ReadOnlySpan<double> logits, ReadOnlySpan<int> labels, SoftmaxCrossEntropyOptions options, Reduction reduction, Span<double> gradient)
+    {
+        int classCount = ValidateLabelShape(logits.Length, labels, options, reduction);
+        return Evaluate(logits, labels, default, classCount, useLabels: true, options, reduction, new Outputs { GradientInDouble = gradient });
+    }
+
     /// <summary>The cost for probability targets before rounding to float, for measuring the error of a float cost.</summary>
     /// <param name="logits">n×C logits, row-major.</param>
     /// <param name="targets">n×C targets.</param>
