@@ -77,7 +77,7 @@ public static class DenseSoftmaxCrossEntropy
     {
         (int n, int d, int k) = ValidateArguments(features, weights, bias, labels, weightGradient, biasGradient, inputGradient, options, reduction);
         bool mean = reduction == Reduction.Mean;
-        double denominator = mean ? MeanDenominator(labels, options) : 1;
+        double denominator = mean ? SoftmaxCrossEntropy.MeanDenominator(labels, options) : 1;
 
         const int Rows = DenseLayerPass.LossRows;
         int passLength = DenseLayerPass.WorkspaceLength(d, k, !inputGradient.IsEmpty);
@@ -93,7 +93,7 @@ public static class DenseSoftmaxCrossEntropy
         {
             ClassCount = k,
             ClassWeights = options.ClassWeights,
-            ClassWeightSum = (float)SumOfClassWeights(options.ClassWeights, k),
+            ClassWeightSum = (float)SoftmaxCrossEntropy.SumOfClassWeights(options.ClassWeights, k),
             Smoothing = options.LabelSmoothing,
             ZLossWeight = options.ZLossWeight,
             IgnoreIndex = options.IgnoreIndex,
@@ -164,36 +164,5 @@ public static class DenseSoftmaxCrossEntropy
         }
 
         return (n, d, k);
-    }
-
-    /// <summary>The Mean denominator: Σ w_y over the rows not ignored (as <see cref="SoftmaxCrossEntropy"/>).</summary>
-    internal static double MeanDenominator(ReadOnlySpan<int> labels, SoftmaxCrossEntropyOptions options)
-    {
-        double denominator = 0;
-        foreach (int label in labels)
-        {
-            if (label != options.IgnoreIndex)
-            {
-                denominator += options.ClassWeights.IsEmpty ? 1 : options.ClassWeights[label];
-            }
-        }
-
-        return denominator;
-    }
-
-    private static double SumOfClassWeights(ReadOnlySpan<float> classWeights, int classCount)
-    {
-        if (classWeights.IsEmpty)
-        {
-            return classCount;
-        }
-
-        double sum = 0;
-        foreach (float weight in classWeights)
-        {
-            sum += weight;
-        }
-
-        return sum;
     }
 }

@@ -158,7 +158,8 @@ public static class SoftmaxCrossEntropy
         return LossMath.CanonicalNaN((float)(!mean ? total : meanDenominator == 0 ? 0 : total / meanDenominator));
     }
 
-    private static double SumOfClassWeights(ReadOnlySpan<float> classWeights, int classCount)
+    /// <summary>Σ class weights in double (C when there are none); shared with the dense softmax layer.</summary>
+    internal static double SumOfClassWeights(ReadOnlySpan<float> classWeights, int classCount)
     {
         if (classWeights.IsEmpty)
         {
@@ -202,8 +203,8 @@ public static class SoftmaxCrossEntropy
         return classCount;
     }
 
-    /// <summary>The Mean denominator for labels: Σ w_y over the rows not ignored.</summary>
-    private static double MeanDenominator(ReadOnlySpan<int> labels, SoftmaxCrossEntropyOptions options)
+    /// <summary>The Mean denominator for labels: Σ w_y over the rows not ignored; shared with the dense softmax layer.</summary>
+    internal static double MeanDenominator(ReadOnlySpan<int> labels, SoftmaxCrossEntropyOptions options)
     {
         double denominator = 0;
         foreach (int label in labels)
