@@ -13,50 +13,13 @@ namespace Kernels.Bench.Columns;
 /// a faster kernel that sums in float can be off in the fourth digit at large n. Values come from
 /// <see cref="BenchmarkProbe"/>, not from the timed runs.
 /// </summary>
-internal sealed class CostErrorColumn : IColumn
+internal sealed class CostErrorColumn() : KernelColumn("CostError", 1, UnitType.Dimensionless, "Relative error of the returned cost against the double-precision reference cost")
 {
     /// <summary>The single instance.</summary>
     public static readonly CostErrorColumn Instance = new();
 
-    private CostErrorColumn()
-    {
-    }
-
     /// <inheritdoc/>
-    public string Id => nameof(CostErrorColumn);
-
-    /// <inheritdoc/>
-    public string ColumnName => "CostError";
-
-    /// <inheritdoc/>
-    public bool AlwaysShow => true;
-
-    /// <inheritdoc/>
-    public ColumnCategory Category => ColumnCategory.Custom;
-
-    /// <inheritdoc/>
-    public int PriorityInCategory => 1;
-
-    /// <inheritdoc/>
-    public bool IsNumeric => true;
-
-    /// <inheritdoc/>
-    public UnitType UnitType => UnitType.Dimensionless;
-
-    /// <inheritdoc/>
-    public string Legend => "Relative error of the returned cost against the double-precision reference cost";
-
-    /// <inheritdoc/>
-    public bool IsAvailable(Summary summary) => true;
-
-    /// <inheritdoc/>
-    public bool IsDefault(Summary summary, BenchmarkCase benchmarkCase) => false;
-
-    /// <inheritdoc/>
-    public string GetValue(Summary summary, BenchmarkCase benchmarkCase) => GetValue(summary, benchmarkCase, summary.Style);
-
-    /// <inheritdoc/>
-    public string GetValue(Summary summary, BenchmarkCase benchmarkCase, SummaryStyle style)
+    protected override string Value(Summary summary, BenchmarkCase benchmarkCase)
     {
         if (!benchmarkCase.Descriptor.WorkloadMethod.IsDefined(typeof(ReturnsCostAttribute)))
         {

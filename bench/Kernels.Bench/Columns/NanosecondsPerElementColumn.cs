@@ -10,50 +10,13 @@ namespace Kernels.Bench.Columns;
 /// Mean time divided by the element count n (see <see cref="ElementCount"/>): makes rows of different n comparable
 /// and shows where a method leaves the caches.
 /// </summary>
-internal sealed class NanosecondsPerElementColumn : IColumn
+internal sealed class NanosecondsPerElementColumn() : KernelColumn("ns/elem", 0, UnitType.Dimensionless, "Mean time per element (Mean / N), in nanoseconds")
 {
     /// <summary>The single instance.</summary>
     public static readonly NanosecondsPerElementColumn Instance = new();
 
-    private NanosecondsPerElementColumn()
-    {
-    }
-
     /// <inheritdoc/>
-    public string Id => nameof(NanosecondsPerElementColumn);
-
-    /// <inheritdoc/>
-    public string ColumnName => "ns/elem";
-
-    /// <inheritdoc/>
-    public bool AlwaysShow => true;
-
-    /// <inheritdoc/>
-    public ColumnCategory Category => ColumnCategory.Custom;
-
-    /// <inheritdoc/>
-    public int PriorityInCategory => 0;
-
-    /// <inheritdoc/>
-    public bool IsNumeric => true;
-
-    /// <inheritdoc/>
-    public UnitType UnitType => UnitType.Dimensionless;
-
-    /// <inheritdoc/>
-    public string Legend => "Mean time per element (Mean / N), in nanoseconds";
-
-    /// <inheritdoc/>
-    public bool IsAvailable(Summary summary) => true;
-
-    /// <inheritdoc/>
-    public bool IsDefault(Summary summary, BenchmarkCase benchmarkCase) => false;
-
-    /// <inheritdoc/>
-    public string GetValue(Summary summary, BenchmarkCase benchmarkCase) => GetValue(summary, benchmarkCase, summary.Style);
-
-    /// <inheritdoc/>
-    public string GetValue(Summary summary, BenchmarkCase benchmarkCase, SummaryStyle style)
+    protected override string Value(Summary summary, BenchmarkCase benchmarkCase)
     {
         double? meanNanoseconds = summary[benchmarkCase]?.ResultStatistics?.Mean;
         int? n = ElementCount.Of(benchmarkCase);
