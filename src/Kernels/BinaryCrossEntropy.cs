@@ -36,7 +36,10 @@ namespace Kernels;
 /// <c>sampleWeights</c> (length n) scale each sample's loss and gradient (PyTorch's <c>weight</c>); optional
 /// <c>positiveWeights</c> (length k, logits only) weight the positive term of each output (PyTorch's
 /// <c>pos_weight</c>): loss = p·y·softplus(-z) + (1-y)·softplus(z). Pass an empty span for "no weights".
-/// Weights are not range-checked; NaN weights give NaN.</para>
+/// Weights are not range-checked; NaN weights give NaN. Per-element losses are float values before a sample weight
+/// applies: one whose value exceeds float.MaxValue (|z| near float.MaxValue with p &gt; 1) is +∞ even if the weight
+/// would bring the sample loss back into range (and NaN for a weight of 0). Sums are kept in double, so a cost of
+/// finite losses overflows only if the cost itself does.</para>
 /// </remarks>
 public static class BinaryCrossEntropy
 {
