@@ -62,6 +62,44 @@ internal static class DenseLayerLoops
         }
     }
 
+    /// <summary>
+    /// The end of row <paramref name="row"/> shared by both dense references: records its logits z and G = ∂C/∂z
+    /// where asked, accumulates ∂W and ∂b, and writes ∂x (in double and/or rounded to float) where asked.
+    /// </summary>
+    public static void FinishRow<TNumber>(
+        int row, ReadOnlySpan<TNumber> x, ReadOnlySpan<TNumber> weights, ReadOnlySpan<double> z, ReadOnlySpan<double> g,
+        Span<double> inputGradientScratch, DenseLayerOutputs outputs, Span<float> inputGradient)
+        where TNumber : unmanaged, IBinaryFloatingPointIeee754<TNumber>
+    {
+        int k = g.Length, d = x.Length;
+        if (!outputs.Logits.IsEmpty)
+        {
+            z.CopyTo(outputs.Logits.Slice(row * k, k));
+        }
+
+        if (!outputs.LogitGradient.IsEmpty)
+        {
+            g.CopyTo(outputs.LogitGradient.Slice(row * k, k));
+        }
+
+        bool inputGradientWanted = !outputs.InputGradient.IsEmpty || !inputGradient.IsEmpty;
+        if (outputs.WeightGradient.IsEmpty && !inputGradientWanted)
+        {
+            return;
+        }
+
+        Backward(x, weights, g, outputs.WeightGradient, outputs.BiasGradient, inputGradientWanted ? inputGradientScratch : default);
+        if (!outputs.InputGradient.IsEmpty)
+        {
+            inputGradientScratch.CopyTo(outputs.InputGradient.Slice(row * d, d));
+        }
+
+        if (!inputGradient.IsEmpty)
+        {
+            Round(inputGradientScratch, inputGradient.Slice(row * d, d));
+        }
+    }
+
     /// <summary>d for the double-input helpers (which have no float spans to check for overlaps): shapes only.</summary>
     public static int FeatureCount(int featuresLength, int weightsLength, int rows, int outputs)
     {

@@ -101,7 +101,6 @@ public static class DenseSigmoidCrossEntropy
     {
         scale = reduction == Reduction.Mean && n > 0 ? 1.0 / n : 1.0;
         Span<double> z = scratch[..k], g = scratch.Slice(k, k), dx = scratch.Slice(2 * k, d);
-        bool inputGradientWanted = !outputs.InputGradient.IsEmpty || !inputGradient.IsEmpty;
         double total = 0;
         for (int i = 0; i < n; i++)
         {
@@ -117,31 +116,7 @@ public static class DenseSigmoidCrossEntropy
             }
 
             total += sampleLoss * sampleWeight;
-            if (!outputs.Logits.IsEmpty)
-            {
-                z.CopyTo(outputs.Logits.Slice(i * k, k));
-            }
-
-            if (!outputs.LogitGradient.IsEmpty)
-            {
-                g.CopyTo(outputs.LogitGradient.Slice(i * k, k));
-            }
-
-            if (outputs.WeightGradient.IsEmpty && !inputGradientWanted)
-            {
-                continue;
-            }
-
-            DenseLayerLoops.Backward(x, weights, g, outputs.WeightGradient, outputs.BiasGradient, inputGradientWanted ? dx : default);
-            if (!outputs.InputGradient.IsEmpty)
-            {
-                dx.CopyTo(outputs.InputGradient.Slice(i * d, d));
-            }
-
-            if (!inputGradient.IsEmpty)
-            {
-                DenseLayerLoops.Round(dx, inputGradient.Slice(i * d, d));
-            }
+            DenseLayerLoops.FinishRow(i, x, weights, z, g, dx, outputs, inputGradient);
         }
 
         return reduction == Reduction.Mean ? (n == 0 ? 0 : total / n) : total;

@@ -107,7 +107,6 @@ public static class DenseSoftmaxCrossEntropy
         bool mean = reduction == Reduction.Mean;
         scale = !mean ? 1 : denominator == 0 ? 0 : 1 / denominator;
         Span<double> z = scratch[..k], g = scratch.Slice(k, k), dx = scratch.Slice(2 * k, d);
-        bool inputGradientWanted = !outputs.InputGradient.IsEmpty || !inputGradient.IsEmpty;
         double total = 0;
         for (int i = 0; i < n; i++)
         {
@@ -121,31 +120,7 @@ public static class DenseSoftmaxCrossEntropy
                 g[o] = scale == 0 ? 0 : scale * g[o];
             }
 
-            if (!outputs.Logits.IsEmpty)
-            {
-                z.CopyTo(outputs.Logits.Slice(i * k, k));
-            }
-
-            if (!outputs.LogitGradient.IsEmpty)
-            {
-                g.CopyTo(outputs.LogitGradient.Slice(i * k, k));
-            }
-
-            if (outputs.WeightGradient.IsEmpty && !inputGradientWanted)
-            {
-                continue;
-            }
-
-            DenseLayerLoops.Backward(x, weights, g, outputs.WeightGradient, outputs.BiasGradient, inputGradientWanted ? dx : default);
-            if (!outputs.InputGradient.IsEmpty)
-            {
-                dx.CopyTo(outputs.InputGradient.Slice(i * d, d));
-            }
-
-            if (!inputGradient.IsEmpty)
-            {
-                DenseLayerLoops.Round(dx, inputGradient.Slice(i * d, d));
-            }
+            DenseLayerLoops.FinishRow(i, x, weights, z, g, dx, outputs, inputGradient);
         }
 
         return !mean ? total : denominator == 0 ? 0 : total / denominator;
