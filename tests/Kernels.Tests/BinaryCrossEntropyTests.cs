@@ -721,15 +721,15 @@ public static class BceAccuracy
 
     /// <summary>
     /// The bound for Cost (at n = 2^24, and used for every unweighted cost). It holds with room to spare:
-    /// the losses are ≥ 0 for y ∈ [0, 1], each within 4 ulp (≤ 8·2^-24 relative); each float partial of the blocked
-    /// sum adds at most <see cref="TermsPerPartial"/> of them (≤ 7 roundings of 2^-24); everything above is double;
-    /// the result is rounded once: ≤ 16·2^-24 ≈ 9.5e-7 in the worst case.
+    /// the losses are ≥ 0 for y ∈ [0, 1], each within 4 ulp (≤ 8·2^-24 relative); the blocked
+    /// sum's partials are double (no float rounding there); the result is rounded once: ≤ 9·2^-24 ≈ 5.4e-7.
     /// </summary>
     public static readonly Tolerance CostRelative = Tolerance.Relative(1e-6);
 
     /// <summary>
     /// Weighted costs: as <see cref="CostRelative"/> with weighted element losses (≤ 11·2^-24, see <see cref="Loss"/>),
-    /// ≤ 7 float additions per partial and the final rounding.
+    /// double partials and the final rounding: ≤ 12·2^-24, so 19·2^-24 (set when partials were float, 7 additions
+    /// each) has room to spare.
     /// </summary>
     public static readonly Tolerance WeightedCostRelative = Tolerance.Relative(19 * U);
 
@@ -748,21 +748,20 @@ public static class BceAccuracy
 
     /// <summary>
     /// Loss tolerance. One output, no weights: the contract (4 ulp). Otherwise a sum of k element losses, all ≥ 0
-    /// for y ∈ [0, 1] (no cancellation): the elements' 4 ulp (≤ 8·2^-24 relative), <see cref="TermsPerPartial"/>(k) - 1
-    /// float additions per partial of the blocked sum (2^-24 each) and one final rounding (2^-24), plus 2·2^-24 when
+    /// for y ∈ [0, 1] (no cancellation): the elements' 4 ulp (≤ 8·2^-24 relative), the blocked sum (its partials are
+    /// double, so only the final rounding to float counts: <see cref="SumRoundingUnits"/> = 1), plus 2·2^-24 when
     /// weighted (p·y and 1 + (p-1)·y rounded for a positive weight; loss·w rounded in float for a sample weight when
     /// k = 1, where there is no addition).
     /// </summary>
     public static Tolerance Loss(int outputCount, bool weighted) => outputCount == 1 && !weighted
         ? ContractUlps
-        : Tolerance.Relative((8 + (weighted ? 2 : 0) + TermsPerPartial(outputCount)) * U);
+        : Tolerance.Relative((8 + (weighted ? 2 : 0) + SumRoundingUnits) * U);
 
     /// <summary>
-    /// How many of <paramref name="count"/> consecutive terms one float partial of <see cref="BlockedSum"/> adds:
-    /// element i goes to logical lane i mod LaneCount, and partials are moved to double every BlockLength elements.
+    /// Units of 2^-24 that <see cref="BlockedSum"/> adds to a sum of non-negative float terms: its lanes and their
+    /// total are double (exact to far below 2^-24 for these lengths), so only the final rounding to float remains.
     /// </summary>
-    public static int TermsPerPartial(int count) =>
-        Math.Min((count + BlockedSum.LaneCount - 1) / BlockedSum.LaneCount, BlockedSum.BlockLength / BlockedSum.LaneCount);
+    public const int SumRoundingUnits = 1;
 
     /// <summary>Runs <paramref name="overload"/> on <paramref name="call"/> and records each output it writes.</summary>
     public static void Verify(BceOverload overload, BceBuffers call, AccuracyReport report)

@@ -147,26 +147,19 @@ internal static class PointwiseLossDriver
         T badPredictions = T.Create(0f), badTargets = T.Create(0f);
         ScalarLanes badPredictionTail = ScalarLanes.Create(0f), badTargetTail = ScalarLanes.Create(0f);
 
-        nuint i = 0;
-        while (i < length)
+        nuint i = 0, groupsEnd = length & ~(nuint)(BlockedSum.LaneCount - 1);
+        for (; i < groupsEnd; i += BlockedSum.LaneCount)
         {
-            nuint blockEnd = nuint.Min(i + BlockedSum.BlockLength, length);
-            nuint groupsEnd = i + ((blockEnd - i) & ~(nuint)(BlockedSum.LaneCount - 1));
-            for (; i < groupsEnd; i += BlockedSum.LaneCount)
+            for (int lane = 0; lane < BlockedSum.LaneCount; lane += T.Count)
             {
-                for (int lane = 0; lane < BlockedSum.LaneCount; lane += T.Count)
-                {
-                    Step<TOperator, T, TShape>(ref cursor, i + (nuint)lane, lane, ref sum, ref badPredictions, ref badTargets);
-                }
+                Step<TOperator, T, TShape>(ref cursor, i + (nuint)lane, lane, ref sum, ref badPredictions, ref badTargets);
             }
+        }
 
-            // Only the last block can end inside a group: its tail runs element by element, same operator.
-            for (; i < blockEnd; i++)
-            {
-                Step<TOperator, ScalarLanes, TShape>(ref cursor, i, (int)(i % BlockedSum.LaneCount), ref sum, ref badPredictionTail, ref badTargetTail);
-            }
-
-            sum.FoldBlock();
+        // The last, partial group runs element by element, same operator, into the same logical lanes.
+        for (; i < length; i++)
+        {
+            Step<TOperator, ScalarLanes, TShape>(ref cursor, i, (int)(i % BlockedSum.LaneCount), ref sum, ref badPredictionTail, ref badTargetTail);
         }
 
         violation =

@@ -180,34 +180,28 @@ internal static class SoftmaxRowDriver
         ElementConstants constants = new(pass);
         BlockedSum targetWeight = default;
         nuint length = (nuint)logits.Length, i = 0;
-        while (i < length)
+        nuint groupsEnd = length & ~(nuint)(Lanes - 1);
+        for (; i < groupsEnd; i += Lanes)
         {
-            nuint blockEnd = nuint.Min(i + BlockedSum.BlockLength, length);
-            nuint groupsEnd = i + ((blockEnd - i) & ~(nuint)(Lanes - 1));
-            for (; i < groupsEnd; i += Lanes)
+            for (int lane = 0; lane < Lanes; lane += T.Count)
             {
-                for (int lane = 0; lane < Lanes; lane += T.Count)
-                {
-                    nuint at = i + (nuint)lane;
-                    StatisticsStep(ref maxima, ref sums, lane, T.Load(ref z, at));
-                    if (TShape.ProbabilityTargets)
-                    {
-                        targetWeight.Add(TargetWeight<T, TShape>(constants, T.Load(ref t, at), ClassWeights<T, TShape>(ref w, at)), lane);
-                    }
-                }
-            }
-
-            for (; i < blockEnd; i++)
-            {
-                int lane = (int)(i % Lanes);
-                StatisticsStep(ref maxima, ref sums, lane, ScalarLanes.Load(ref z, i));
+                nuint at = i + (nuint)lane;
+                StatisticsStep(ref maxima, ref sums, lane, T.Load(ref z, at));
                 if (TShape.ProbabilityTargets)
                 {
-                    targetWeight.Add(TargetWeight<ScalarLanes, TShape>(constants, ScalarLanes.Load(ref t, i), ClassWeights<ScalarLanes, TShape>(ref w, i)), lane);
+                    targetWeight.Add(TargetWeight<T, TShape>(constants, T.Load(ref t, at), ClassWeights<T, TShape>(ref w, at)), lane);
                 }
             }
+        }
 
-            targetWeight.FoldBlock();
+        for (; i < length; i++)
+        {
+            int lane = (int)(i % Lanes);
+            StatisticsStep(ref maxima, ref sums, lane, ScalarLanes.Load(ref z, i));
+            if (TShape.ProbabilityTargets)
+            {
+                targetWeight.Add(TargetWeight<ScalarLanes, TShape>(constants, ScalarLanes.Load(ref t, i), ClassWeights<ScalarLanes, TShape>(ref w, i)), lane);
+            }
         }
 
         // Fixed merge tree over the logical lanes: lane j absorbs lane j + half, for half = 16, 8, 4, 2, 1.
@@ -279,41 +273,33 @@ internal static class SoftmaxRowDriver
         RowConstants<T> row = new(T.Create(tailRow.Maximum.Value), T.Create(tailRow.Coefficient.Value), T.Create(tailRow.TargetScale.Value));
         BlockedSum differences = default, others = default, ties = default;
         nuint length = (nuint)logits.Length, i = 0;
-        while (i < length)
+        nuint groupsEnd = length & ~(nuint)(Lanes - 1);
+        for (; i < groupsEnd; i += Lanes)
         {
-            nuint blockEnd = nuint.Min(i + BlockedSum.BlockLength, length);
-            nuint groupsEnd = i + ((blockEnd - i) & ~(nuint)(Lanes - 1));
-            for (; i < groupsEnd; i += Lanes)
+            for (int lane = 0; lane < Lanes; lane += T.Count)
             {
-                for (int lane = 0; lane < Lanes; lane += T.Count)
-                {
-                    nuint at = i + (nuint)lane;
-                    T weight = ElementWeight<T, TShape>(constants, ref t, ClassWeights<T, TShape>(ref w, at), at);
-                    SecondPassSums<T> step = SecondPassStep<T, TShape>(T.Load(ref z, at), weight, row, needsTerms, out T elementGradient);
-                    if (TShape.WritesGradient)
-                    {
-                        T.Store(elementGradient, ref g, at);
-                    }
-
-                    step.AddTo(ref differences, ref others, ref ties, lane, needsTerms, needsOthers);
-                }
-            }
-
-            for (; i < blockEnd; i++)
-            {
-                ScalarLanes weight = ElementWeight<ScalarLanes, TShape>(constants, ref t, ClassWeights<ScalarLanes, TShape>(ref w, i), i);
-                SecondPassSums<ScalarLanes> step = SecondPassStep<ScalarLanes, TShape>(ScalarLanes.Load(ref z, i), weight, tailRow, needsTerms, out ScalarLanes elementGradient);
+                nuint at = i + (nuint)lane;
+                T weight = ElementWeight<T, TShape>(constants, ref t, ClassWeights<T, TShape>(ref w, at), at);
+                SecondPassSums<T> step = SecondPassStep<T, TShape>(T.Load(ref z, at), weight, row, needsTerms, out T elementGradient);
                 if (TShape.WritesGradient)
                 {
-                    ScalarLanes.Store(elementGradient, ref g, i);
+                    T.Store(elementGradient, ref g, at);
                 }
 
-                step.AddTo(ref differences, ref others, ref ties, (int)(i % Lanes), needsTerms, needsOthers);
+                step.AddTo(ref differences, ref others, ref ties, lane, needsTerms, needsOthers);
+            }
+        }
+
+        for (; i < length; i++)
+        {
+            ScalarLanes weight = ElementWeight<ScalarLanes, TShape>(constants, ref t, ClassWeights<ScalarLanes, TShape>(ref w, i), i);
+            SecondPassSums<ScalarLanes> step = SecondPassStep<ScalarLanes, TShape>(ScalarLanes.Load(ref z, i), weight, tailRow, needsTerms, out ScalarLanes elementGradient);
+            if (TShape.WritesGradient)
+            {
+                ScalarLanes.Store(elementGradient, ref g, i);
             }
 
-            differences.FoldBlock();
-            others.FoldBlock();
-            ties.FoldBlock();
+            step.AddTo(ref differences, ref others, ref ties, (int)(i % Lanes), needsTerms, needsOthers);
         }
 
         othersInDouble = others.Total();

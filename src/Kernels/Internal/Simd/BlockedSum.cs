@@ -20,20 +20,11 @@ internal struct BlockedSum
 {
     public const int LaneCount = 32;
 
-    /// <summary>Elements per block: drivers walk in blocks of this many elements (a multiple of the lane count).</summary>
-    public const int BlockLength = 256;
-
     private DoubleLanes _total;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Add<T>(T value, int firstLane) where T : struct, ISimdLanes<T> =>
         T.AddWidened(value, ref Unsafe.As<DoubleLanes, double>(ref _total), (nuint)firstLane);
-
-    /// <summary>Marks a block boundary (kept for drivers; lanes are double, nothing to fold).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public readonly void FoldBlock()
-    {
-    }
 
     /// <summary>The sum of everything added, lanes in index order.</summary>
     public readonly double Total()
