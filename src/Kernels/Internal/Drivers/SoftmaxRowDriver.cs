@@ -50,6 +50,12 @@ internal static class SoftmaxRowDriver
     private const int Lanes = BlockedSum.LaneCount;
     private const int MaxNarrowRows = 16;
 
+    /// <summary>
+    /// Elements per pass-1 chunk (8 KB): small enough that the chunk's second visit (its exponentials, after its
+    /// maximum) hits L1, large enough that the per-chunk rescale of the lane sums (one exp per lane) is noise.
+    /// </summary>
+    private const int ChunkLength = 2048;
+
     /// <summary>Returns Σ row losses in double, rows added in order.</summary>
     public static double Run(scoped in SoftmaxPass pass)
     {
@@ -168,10 +174,12 @@ internal static class SoftmaxRowDriver
         Unsafe.SkipInit(out LaneStates states);
         ref float maxima = ref Unsafe.As<LaneStates, float>(ref states);
         ref float sums = ref Unsafe.Add(ref maxima, Lanes);
+        ref float ties = ref Unsafe.Add(ref maxima, 2 * Lanes);
         for (int lane = 0; lane < Lanes; lane++)
         {
             Unsafe.Add(ref maxima, lane) = OnlineSoftmax.EmptyMaximum;
-            Unsafe.Add(ref sums, lane) = OnlineSoftmax.EmptySum;
+            Unsafe.Add(ref sums, lane) = 0f;
+            Unsafe.Add(ref ties, lane) = 0f;
         }
 
         ref float z = ref MemoryMarshal.GetReference(logits);
@@ -181,18 +189,37 @@ internal static class SoftmaxRowDriver
         BlockedSum targetWeight = default;
         nuint length = (nuint)logits.Length, i = 0;
         nuint groupsEnd = length & ~(nuint)(Lanes - 1);
-        for (; i < groupsEnd; i += Lanes)
+        for (nuint chunk = 0; chunk < groupsEnd; chunk += ChunkLength)
         {
+            i = chunk;
+            nuint chunkEnd = nuint.Min(i + ChunkLength, groupsEnd);
             for (int lane = 0; lane < Lanes; lane += T.Count)
             {
-                nuint at = i + (nuint)lane;
-                StatisticsStep(ref maxima, ref sums, lane, T.Load(ref z, at));
+                ref float first = ref Unsafe.Add(ref z, i + (nuint)lane);
+                nuint count = (chunkEnd - i) / Lanes;
+                T maximum = T.Load(ref maxima, (nuint)lane);
+                T sum = T.Load(ref sums, (nuint)lane);
+                T tieCount = T.Load(ref ties, (nuint)lane);
+                OnlineSoftmax.AddChunk(ref maximum, ref sum, ref tieCount, ref first, count, Lanes);
+                T.Store(maximum, ref maxima, (nuint)lane);
+                T.Store(sum, ref sums, (nuint)lane);
+                T.Store(tieCount, ref ties, (nuint)lane);
                 if (TShape.ProbabilityTargets)
                 {
-                    targetWeight.Add(TargetWeight<T, TShape>(constants, T.Load(ref t, at), ClassWeights<T, TShape>(ref w, at)), lane);
+                    for (nuint at = i + (nuint)lane; at < chunkEnd; at += Lanes)
+                    {
+                        targetWeight.Add(TargetWeight<T, TShape>(constants, T.Load(ref t, at), ClassWeights<T, TShape>(ref w, at)), lane);
+                    }
                 }
             }
         }
+
+        for (int lane = 0; lane < Lanes; lane++)
+        {
+            Unsafe.Add(ref sums, lane) = OnlineSoftmax.SumExcludingMaximum(Unsafe.Add(ref sums, lane), Unsafe.Add(ref ties, lane));
+        }
+
+        i = groupsEnd;
 
         for (; i < length; i++)
         {
@@ -258,11 +285,34 @@ internal static class SoftmaxRowDriver
         }
     }
 
+    /// <summary>
+    /// Pass 2 of one wide row, instantiated for its two common cheap cases: a finite maximum (no ∞ - ∞ guards, and
+    /// no NaN to canonicalize for labels without class weights) and no sums (only the gradient is needed).
+    /// </summary>
     private static SecondPassSums<ScalarLanes> WideSecondPass<T, TShape>(
         scoped in SoftmaxPass pass, ReadOnlySpan<float> logits, ReadOnlySpan<float> targets, Span<float> gradient,
         in RowBlock<ScalarLanes> block, bool needsTerms, bool needsOthers, out double othersInDouble)
         where T : struct, ISimdLanes<T>
         where TShape : ISoftmaxShape
+    {
+        bool finite = float.IsFinite(block.Maximum.Value);
+        bool sums = needsTerms || needsOthers;
+        return (finite, sums) switch
+        {
+            (true, false) => WideSecondPass<T, TShape, FlagUnset, FlagUnset>(pass, logits, targets, gradient, block, needsTerms, needsOthers, out othersInDouble),
+            (true, true) => WideSecondPass<T, TShape, FlagUnset, FlagSet>(pass, logits, targets, gradient, block, needsTerms, needsOthers, out othersInDouble),
+            (false, false) => WideSecondPass<T, TShape, FlagSet, FlagUnset>(pass, logits, targets, gradient, block, needsTerms, needsOthers, out othersInDouble),
+            (false, true) => WideSecondPass<T, TShape, FlagSet, FlagSet>(pass, logits, targets, gradient, block, needsTerms, needsOthers, out othersInDouble),
+        };
+    }
+
+    private static SecondPassSums<ScalarLanes> WideSecondPass<T, TShape, TInfiniteMaximum, TSums>(
+        scoped in SoftmaxPass pass, ReadOnlySpan<float> logits, ReadOnlySpan<float> targets, Span<float> gradient,
+        in RowBlock<ScalarLanes> block, bool needsTerms, bool needsOthers, out double othersInDouble)
+        where T : struct, ISimdLanes<T>
+        where TShape : ISoftmaxShape
+        where TInfiniteMaximum : IStaticFlag
+        where TSums : IStaticFlag
     {
         ref float z = ref MemoryMarshal.GetReference(logits);
         ref float t = ref MemoryMarshal.GetReference(targets);
@@ -280,20 +330,23 @@ internal static class SoftmaxRowDriver
             {
                 nuint at = i + (nuint)lane;
                 T weight = ElementWeight<T, TShape>(constants, ref t, ClassWeights<T, TShape>(ref w, at), at);
-                SecondPassSums<T> step = SecondPassStep<T, TShape>(T.Load(ref z, at), weight, row, needsTerms, out T elementGradient);
+                SecondPassSums<T> step = SecondPassStep<T, TShape, TInfiniteMaximum>(T.Load(ref z, at), weight, row, needsTerms, out T elementGradient);
                 if (TShape.WritesGradient)
                 {
                     T.Store(elementGradient, ref g, at);
                 }
 
-                step.AddTo(ref differences, ref others, ref ties, lane, needsTerms, needsOthers);
+                if (TSums.IsSet)
+                {
+                    step.AddTo(ref differences, ref others, ref ties, lane, needsTerms, needsOthers);
+                }
             }
         }
 
         for (; i < length; i++)
         {
             ScalarLanes weight = ElementWeight<ScalarLanes, TShape>(constants, ref t, ClassWeights<ScalarLanes, TShape>(ref w, i), i);
-            SecondPassSums<ScalarLanes> step = SecondPassStep<ScalarLanes, TShape>(ScalarLanes.Load(ref z, i), weight, tailRow, needsTerms, out ScalarLanes elementGradient);
+            SecondPassSums<ScalarLanes> step = SecondPassStep<ScalarLanes, TShape, TInfiniteMaximum>(ScalarLanes.Load(ref z, i), weight, tailRow, needsTerms, out ScalarLanes elementGradient);
             if (TShape.WritesGradient)
             {
                 ScalarLanes.Store(elementGradient, ref g, i);
@@ -312,15 +365,30 @@ internal static class SoftmaxRowDriver
     /// up to the constant ε/C for labels). Sums: v_c·(m - z) (0 when v_c = 0, so 0·∞ never appears), e^{z - m}
     /// for z ≠ m, and the count of z = m.
     /// </summary>
+    /// <remarks>
+    /// With a finite maximum, labels and no class weights every operand of the gradient is finite, so it needs no
+    /// NaN canonicalization (<typeparamref name="TInfiniteMaximum"/> unset).
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static SecondPassSums<T> SecondPassStep<T, TShape>(T logit, T weight, in RowConstants<T> row, bool needsTerms, out T gradient)
+    private static SecondPassSums<T> SecondPassStep<T, TShape, TInfiniteMaximum>(T logit, T weight, in RowConstants<T> row, bool needsTerms, out T gradient)
         where T : struct, ISimdLanes<T>
         where TShape : ISoftmaxShape
+        where TInfiniteMaximum : IStaticFlag
     {
-        T exponential = LossMath.ExpOfDifference(row.Maximum, logit, out T difference);
-        gradient = TShape.WritesGradient
-            ? LossMath.CanonicalNaN(T.FusedMultiplyAdd(exponential, row.Coefficient, -(row.TargetScale * weight)))
-            : default;
+        T exponential = LossMath.ExpOfDifference<T, TInfiniteMaximum>(row.Maximum, logit, out T difference);
+        if (TShape.WritesGradient)
+        {
+            gradient = T.FusedMultiplyAdd(exponential, row.Coefficient, -(row.TargetScale * weight));
+            if (TInfiniteMaximum.IsSet || TShape.ProbabilityTargets || TShape.ClassWeights)
+            {
+                gradient = LossMath.CanonicalNaN(gradient);
+            }
+        }
+        else
+        {
+            gradient = default;
+        }
+
         T zero = T.Create(0f);
         T isMaximum = T.EqualTo(difference, zero);
         T weightedDifference = needsTerms ? T.Select(T.EqualTo(weight, zero), zero, weight * difference) : default;
@@ -416,7 +484,7 @@ internal static class SoftmaxRowDriver
             {
                 nuint at = (nuint)(c * width);
                 T weight = ElementWeight<T, TShape>(constants, ref targetTile, T.Create(ClassWeightAt<TShape>(pass, c)), at);
-                SecondPassSums<T> step = SecondPassStep<T, TShape>(T.Load(ref logitTile, at), weight, row, needsTerms, out T elementGradient);
+                SecondPassSums<T> step = SecondPassStep<T, TShape, FlagSet>(T.Load(ref logitTile, at), weight, row, needsTerms, out T elementGradient);
                 if (TShape.WritesGradient)
                 {
                     T.Store(elementGradient, ref gradientTile, at);
@@ -717,7 +785,7 @@ internal static class SoftmaxRowDriver
         public static bool WritesGradient => TWritesGradient.IsSet;
     }
 
-    [InlineArray(2 * Lanes)]
+    [InlineArray(3 * Lanes)]
     private struct LaneStates
     {
         private float _element;

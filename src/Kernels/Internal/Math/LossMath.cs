@@ -47,18 +47,35 @@ internal static class LossMath
     /// <param name="value">The smaller operand.</param>
     /// <param name="difference">maximum - value rounded to float (0 when equal).</param>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static T ExpOfDifference<T>(T maximum, T value, out T difference) where T : struct, ISimdLanes<T>
+    public static T ExpOfDifference<T>(T maximum, T value, out T difference) where T : struct, ISimdLanes<T> =>
+        ExpOfDifference<T, FlagSet>(maximum, value, out difference);
+
+    /// <summary>
+    /// <see cref="ExpOfDifference{T}(T, T, out T)"/>; with <typeparamref name="TInfiniteMaximum"/> unset the caller
+    /// promises a finite maximum, which makes equal operands exact without the two selects (same bits).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T ExpOfDifference<T, TInfiniteMaximum>(T maximum, T value, out T difference)
+        where T : struct, ISimdLanes<T>
+        where TInfiniteMaximum : IStaticFlag
     {
-        // Knuth's TwoSum of maximum + (-value): rounded + error = maximum - value exactly, for finite operands.
-        T rounded = maximum - value;
-        T negatedValueApprox = rounded - maximum;
-        T maximumApprox = rounded - negatedValueApprox;
-        T error = (maximum - maximumApprox) - (value + negatedValueApprox);
-        T equal = T.EqualTo(maximum, value);
-        T zero = T.Create(0f);
-        difference = T.Select(equal, zero, rounded);
+        // Knuth's TwoSum of value + (-maximum): rounded + error = value - maximum exactly, for finite operands.
+        T rounded = value - maximum;
+        T negatedMaximumApprox = rounded - value;
+        T valueApprox = rounded - negatedMaximumApprox;
+        T error = (value - valueApprox) - (maximum + negatedMaximumApprox);
+        if (TInfiniteMaximum.IsSet)
+        {
+            // ∞ - ∞ would be NaN; equal operands are a difference of exactly 0.
+            T equal = T.EqualTo(maximum, value);
+            T zero = T.Create(0f);
+            rounded = T.Select(equal, zero, rounded);
+            error = T.Select(equal, zero, error);
+        }
+
+        difference = T.Create(0f) - rounded; // +0, not -0, for equal operands
         // An infinite difference sends the argument below the cutoff, so a NaN error term never reaches the result.
-        return ExpNonPositive<T, FlagSet>(-difference, T.Select(equal, zero, -error));
+        return ExpNonPositive<T, FlagSet>(rounded, error);
     }
 
     /// <summary>e^{x + correction} for x ≤ 0 and |correction| ≪ 1 (the low part of an exactly known argument).</summary>
