@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -105,16 +106,19 @@ internal static class SoftmaxRowDriver
             return total;
         }
 
+        Span<int> rowMajorIndices = stackalloc int[Lanes * MaxNarrowRows];
+        TileIndicesOfRowMajorOrder(rowMajorIndices, classes, T.Count);
         int first = 0;
         for (; first + T.Count <= rows; first += T.Count)
         {
-            total += NarrowRows<T, TShape>(pass, first);
+            total += NarrowRows<T, TShape>(pass, first, rowMajorIndices);
         }
 
         // Leftover rows run the same per-row sequence, one row per lane.
+        TileIndicesOfRowMajorOrder(rowMajorIndices, classes, 1);
         for (; first < rows; first++)
         {
-            total += NarrowRows<ScalarLanes, TShape>(pass, first);
+            total += NarrowRows<ScalarLanes, TShape>(pass, first, rowMajorIndices);
         }
 
         return total;
@@ -142,12 +146,13 @@ internal static class SoftmaxRowDriver
 
         block.Plan<TShape>(pass);
         SecondPassSums<ScalarLanes> sums = default;
-        double othersInDouble = 0;
+        Unsafe.SkipInit(out DoubleRowLanes othersInDouble);
+        othersInDouble[0] = 0;
         bool needsTerms = NeedsTerms<TShape>(pass);
         bool labelHoldsMaximum = !TShape.ProbabilityTargets && block.LabelDifference.Value == 0f;
         if (!ignored && (TShape.WritesGradient || needsTerms || labelHoldsMaximum))
         {
-            sums = WideSecondPass<T, TShape>(pass, logits, targets, gradient, block, needsTerms, needsTerms || labelHoldsMaximum, out othersInDouble);
+            sums = WideSecondPass<T, TShape>(pass, logits, targets, gradient, block, needsTerms, needsTerms || labelHoldsMaximum, out othersInDouble[0]);
         }
 
         ScalarLanes loss = block.Finish<TShape>(pass, sums);
@@ -159,7 +164,7 @@ internal static class SoftmaxRowDriver
             }
             else if (!TShape.ProbabilityTargets)
             {
-                gradient[label] = block.ExactLabelGradient(pass, sums.Ties, ref othersInDouble).Value;
+                gradient[label] = block.ExactLabelGradient(pass, sums.Ties, ref othersInDouble[0]).Value;
             }
         }
 
@@ -216,7 +221,7 @@ internal static class SoftmaxRowDriver
 
         for (int lane = 0; lane < Lanes; lane++)
         {
-            Unsafe.Add(ref sums, lane) = OnlineSoftmax.SumExcludingMaximum(Unsafe.Add(ref sums, lane), Unsafe.Add(ref ties, lane));
+            Unsafe.Add(ref sums, lane) = OnlineSoftmax.SumExcludingMaximum(ScalarLanes.Create(Unsafe.Add(ref sums, lane)), ScalarLanes.Create(Unsafe.Add(ref ties, lane))).Value;
         }
 
         i = groupsEnd;
@@ -419,7 +424,7 @@ internal static class SoftmaxRowDriver
         TShape.ClassWeights ? T.Load(ref classWeights, i) : T.Create(1f);
 
     /// <summary>T.Count rows at once, one row per lane, classes visited in order 0..C-1 (C &lt; 32).</summary>
-    private static double NarrowRows<T, TShape>(scoped in SoftmaxPass pass, int firstRow)
+    private static double NarrowRows<T, TShape>(scoped in SoftmaxPass pass, int firstRow, ReadOnlySpan<int> rowMajorIndices)
         where T : struct, ISimdLanes<T>
         where TShape : ISoftmaxShape
     {
@@ -438,14 +443,14 @@ internal static class SoftmaxRowDriver
 
         ElementConstants constants = new(pass);
         RowBlock<T> block = default;
-        T maximum = T.Create(OnlineSoftmax.EmptyMaximum), sum = T.Create(OnlineSoftmax.EmptySum), targetWeight = T.Create(0f);
-        for (int c = 0; c < classes; c++)
+        T maximum = T.Create(OnlineSoftmax.EmptyMaximum), sum = T.Create(0f), ties = T.Create(0f), targetWeight = T.Create(0f);
+        OnlineSoftmax.AddChunk(ref maximum, ref sum, ref ties, ref logitTile, (nuint)classes, (nuint)width);
+        sum = OnlineSoftmax.SumExcludingMaximum(sum, ties);
+        if (TShape.ProbabilityTargets)
         {
-            nuint at = (nuint)(c * width);
-            OnlineSoftmax.Merge(ref maximum, ref sum, T.Load(ref logitTile, at), T.Create(0f));
-            if (TShape.ProbabilityTargets)
+            for (int c = 0; c < classes; c++)
             {
-                targetWeight += TargetWeight<T, TShape>(constants, T.Load(ref targetTile, at), T.Create(ClassWeightAt<TShape>(pass, c)));
+                targetWeight += TargetWeight<T, TShape>(constants, T.Load(ref targetTile, (nuint)(c * width)), T.Create(ClassWeightAt<TShape>(pass, c)));
             }
         }
 
@@ -479,28 +484,15 @@ internal static class SoftmaxRowDriver
         bool labelHoldsMaximum = !TShape.ProbabilityTargets && T.AnyBitSet(T.EqualTo(block.LabelDifference, T.Create(0f)));
         if (anyActive && (TShape.WritesGradient || needsTerms || labelHoldsMaximum))
         {
-            RowConstants<T> row = block.Constants();
-            for (int c = 0; c < classes; c++)
+            bool finite = !LossMath.AnyNonFinite(block.Maximum);
+            bool accumulates = needsTerms || labelHoldsMaximum;
+            sums = (finite, accumulates) switch
             {
-                nuint at = (nuint)(c * width);
-                T weight = ElementWeight<T, TShape>(constants, ref targetTile, T.Create(ClassWeightAt<TShape>(pass, c)), at);
-                SecondPassSums<T> step = SecondPassStep<T, TShape, FlagSet>(T.Load(ref logitTile, at), weight, row, needsTerms, out T elementGradient);
-                if (TShape.WritesGradient)
-                {
-                    T.Store(elementGradient, ref gradientTile, at);
-                }
-
-                // Σ others is kept in double per row: p_y - 1 = -Σ/(1+t) is as accurate as this sum.
-                T.AddWidened(step.Others, ref othersInDouble[0], 0);
-                sums = new(sums.Differences + step.Differences, default, sums.Ties + step.Ties);
-            }
-
-            for (int r = 0; r < width; r++)
-            {
-                tile.Others[r] = (float)othersInDouble[r];
-            }
-
-            sums = sums with { Others = T.Load(ref tile.Others[0], 0) };
+                (true, false) => NarrowSecondPass<T, TShape, FlagUnset, FlagUnset>(pass, ref tile, block, needsTerms, ref othersInDouble[0]),
+                (true, true) => NarrowSecondPass<T, TShape, FlagUnset, FlagSet>(pass, ref tile, block, needsTerms, ref othersInDouble[0]),
+                (false, false) => NarrowSecondPass<T, TShape, FlagSet, FlagUnset>(pass, ref tile, block, needsTerms, ref othersInDouble[0]),
+                (false, true) => NarrowSecondPass<T, TShape, FlagSet, FlagSet>(pass, ref tile, block, needsTerms, ref othersInDouble[0]),
+            };
         }
 
         T loss = block.Finish<TShape>(pass, sums);
@@ -527,7 +519,7 @@ internal static class SoftmaxRowDriver
                 }
             }
 
-            TransposeBack(ref gradientTile, pass.Gradient, firstRow, classes, width);
+            TransposeBack<T>(ref gradientTile, pass.Gradient, firstRow, classes, rowMajorIndices);
         }
 
         // One row per lane, so the per-row outputs are contiguous: whole-vector stores.
@@ -553,6 +545,53 @@ internal static class SoftmaxRowDriver
         return total;
     }
 
+    /// <summary>Pass 2 of a narrow group over its tile; instantiated like <see cref="WideSecondPass{T, TShape}"/>.</summary>
+    private static SecondPassSums<T> NarrowSecondPass<T, TShape, TInfiniteMaximum, TSums>(
+        scoped in SoftmaxPass pass, ref NarrowTile tile, in RowBlock<T> block, bool needsTerms, ref double othersInDouble)
+        where T : struct, ISimdLanes<T>
+        where TShape : ISoftmaxShape
+        where TInfiniteMaximum : IStaticFlag
+        where TSums : IStaticFlag
+    {
+        int classes = pass.ClassCount, width = T.Count;
+        ref float logitTile = ref tile.Logits[0];
+        ref float targetTile = ref tile.Targets[0];
+        ref float gradientTile = ref tile.Gradient[0];
+        ElementConstants constants = new(pass);
+        RowConstants<T> row = block.Constants();
+        T differences = T.Create(0f), ties = T.Create(0f);
+        for (int c = 0; c < classes; c++)
+        {
+            nuint at = (nuint)(c * width);
+            T weight = ElementWeight<T, TShape>(constants, ref targetTile, T.Create(ClassWeightAt<TShape>(pass, c)), at);
+            SecondPassSums<T> step = SecondPassStep<T, TShape, TInfiniteMaximum>(T.Load(ref logitTile, at), weight, row, needsTerms, out T elementGradient);
+            if (TShape.WritesGradient)
+            {
+                T.Store(elementGradient, ref gradientTile, at);
+            }
+
+            if (TSums.IsSet)
+            {
+                // Σ others is kept in double per row: p_y - 1 = -Σ/(1+t) is as accurate as this sum.
+                T.AddWidened(step.Others, ref othersInDouble, 0);
+                differences += step.Differences;
+                ties += step.Ties;
+            }
+        }
+
+        if (!TSums.IsSet)
+        {
+            return default;
+        }
+
+        for (int r = 0; r < width; r++)
+        {
+            tile.Others[r] = (float)Unsafe.Add(ref othersInDouble, r);
+        }
+
+        return new SecondPassSums<T>(differences, T.Load(ref tile.Others[0], 0), ties);
+    }
+
     /// <summary>
     /// Copies T.Count rows from firstRow (C floats each) into the tile as columns, tile[c·T.Count + r], one strided
     /// gather per class: the scalar copy of a 16×10 block cost more than the block's arithmetic.
@@ -566,16 +605,30 @@ internal static class SoftmaxRowDriver
         }
     }
 
-    private static void TransposeBack(ref float tile, Span<float> destination, int firstRow, int classes, int width)
+    /// <summary>
+    /// Writes a group's tile back in row-major order, one gather from the (L1-resident) tile per output vector:
+    /// element e of the group's rows is tile[<paramref name="rowMajorIndices"/>[e]]. Element-by-element copying
+    /// was a sixth of a group at C = 10.
+    /// </summary>
+    private static void TransposeBack<T>(ref float tile, Span<float> destination, int firstRow, int classes, ReadOnlySpan<int> rowMajorIndices)
+        where T : struct, ISimdLanes<T>
     {
-        ref float rows = ref MemoryMarshal.GetReference(destination.Slice(firstRow * classes, width * classes));
-        for (int r = 0; r < width; r++)
+        ref float rows = ref MemoryMarshal.GetReference(destination.Slice(firstRow * classes, T.Count * classes));
+        ref int indices = ref MemoryMarshal.GetReference(rowMajorIndices);
+        for (int v = 0; v < classes; v++)
         {
-            ref float row = ref Unsafe.Add(ref rows, r * classes);
-            for (int c = 0; c < classes; c++)
-            {
-                Unsafe.Add(ref row, c) = Unsafe.Add(ref tile, c * width + r);
-            }
+            nuint at = (nuint)(v * T.Count);
+            T.Store(T.Gather(ref tile, ref Unsafe.Add(ref indices, at)), ref rows, at);
+        }
+    }
+
+    /// <summary>For a group of <paramref name="width"/> rows of C classes: element e = r·C + c sits at tile[c·width + r].</summary>
+    private static void TileIndicesOfRowMajorOrder(Span<int> indices, int classes, int width)
+    {
+        for (int e = 0; e < classes * width; e++)
+        {
+            (int row, int c) = System.Math.DivRem(e, classes);
+            indices[e] = (c * width) + row;
         }
     }
 
@@ -592,6 +645,7 @@ internal static class SoftmaxRowDriver
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static float ClassWeightAt<TShape>(scoped in SoftmaxPass pass, int classIndex) where TShape : ISoftmaxShape =>
         TShape.ClassWeights ? pass.ClassWeights[classIndex] : 1f;
 
@@ -652,21 +706,29 @@ internal static class SoftmaxRowDriver
         /// s·A'/(1 + t), rounded once from double (lane by lane): every gradient element is e^{z - m} times this,
         /// so a float chain of three roundings here would add 1.5 ulp to all of them.
         /// </summary>
+        /// <remarks>
+        /// The double math runs on <see cref="Vector{T}"/> over the 16-lane row buffers, whatever that vector's
+        /// width: IEEE double operations give the same bits at any width, and lanes past T.Count compute on
+        /// unused buffer entries that are never read back. Lane-by-lane scalar divisions were a sixth of a
+        /// 16-row group at C = 10.
+        /// </remarks>
         private static T ExactCoefficient(double scale, T totalWeight, T sum, T ignored)
         {
             Unsafe.SkipInit(out RowLanes weights);
             Unsafe.SkipInit(out RowLanes sums);
-            Unsafe.SkipInit(out RowLanes ignoredLanes);
             T.Store(totalWeight, ref weights[0], 0);
             T.Store(sum, ref sums[0], 0);
-            T.Store(ignored, ref ignoredLanes[0], 0);
-            for (int lane = 0; lane < T.Count; lane++)
+            Vector<double> scaleVector = new(scale);
+            for (int lane = 0; lane < T.Count; lane += Vector<float>.Count)
             {
-                bool isIgnored = BitConverter.SingleToInt32Bits(ignoredLanes[lane]) != 0;
-                weights[lane] = isIgnored ? 0f : (float)(scale * weights[lane] / (1 + (double)sums[lane]));
+                Vector.Widen(Vector.LoadUnsafe(ref weights[0], (nuint)lane), out Vector<double> weightLow, out Vector<double> weightHigh);
+                Vector.Widen(Vector.LoadUnsafe(ref sums[0], (nuint)lane), out Vector<double> sumLow, out Vector<double> sumHigh);
+                Vector<double> low = scaleVector * weightLow / (Vector<double>.One + sumLow);
+                Vector<double> high = scaleVector * weightHigh / (Vector<double>.One + sumHigh);
+                Vector.Narrow(low, high).StoreUnsafe(ref weights[0], (nuint)lane);
             }
 
-            return T.Load(ref weights[0], 0);
+            return T.Select(ignored, T.Create(0f), T.Load(ref weights[0], 0));
         }
 
         public readonly RowConstants<T> Constants() => new(Maximum, Coefficient, TargetScale);
@@ -709,7 +771,6 @@ internal static class SoftmaxRowDriver
             Unsafe.SkipInit(out RowLanes logSumExp);
             Unsafe.SkipInit(out RowLanes tieCount);
             Unsafe.SkipInit(out RowLanes labelExponential);
-            Unsafe.SkipInit(out RowLanes ignored);
             T.Store(LabelDifference, ref difference[0], 0);
             T.Store(Sum, ref sum[0], 0);
             T.Store(TotalWeight, ref totalWeight[0], 0);
@@ -717,28 +778,67 @@ internal static class SoftmaxRowDriver
             T.Store(LogSumExp, ref logSumExp[0], 0);
             T.Store(ties, ref tieCount[0], 0);
             T.Store(LossMath.ExpOfDifference(Maximum, LabelLogit, out _), ref labelExponential[0], 0);
-            T.Store(Ignored, ref ignored[0], 0);
-            double smoothing = pass.Smoothing, smoothingShare = smoothing / pass.ClassCount;
-            for (int lane = 0; lane < T.Count; lane++)
-            {
-                double denominator = 1 + (double)sum[lane];
-                double probability = labelExponential[lane] / denominator;
-                double exactSum = Unsafe.Add(ref othersInDouble, lane) + (tieCount[lane] - 1);
-                double probabilityMinusOne = difference[lane] == 0f ? -exactSum / denominator : probability - 1;
-                double weight = totalWeight[lane], w = labelWeight[lane];
-                double remainder = smoothingShare * (pass.ClassWeightSum - w);
-                if (pass.ZLossWeight != 0f)
-                {
-                    remainder += 2 * (double)pass.ZLossWeight * logSumExp[lane];
-                }
+            LabelGradientConstants constants = new(pass);
+            int half = Vector<double>.Count;
 
-                double target = ((1 - smoothing) + smoothingShare) * w;
-                double gradient = probability >= 0.5 ? (weight * probabilityMinusOne) + remainder : (weight * probability) - target;
-                bool isIgnored = BitConverter.SingleToInt32Bits(ignored[lane]) != 0;
-                difference[lane] = isIgnored ? 0f : LossMath.CanonicalNaN((float)(pass.ExactScale * gradient));
+            // Vector<double> at any width, as in ExactCoefficient: the same bits as lane-by-lane double code.
+            for (int lane = 0; lane < T.Count; lane += Vector<float>.Count)
+            {
+                nuint at = (nuint)lane;
+                Vector.Widen(Vector.LoadUnsafe(ref difference[0], at), out Vector<double> differenceLow, out Vector<double> differenceHigh);
+                Vector.Widen(Vector.LoadUnsafe(ref sum[0], at), out Vector<double> sumLow, out Vector<double> sumHigh);
+                Vector.Widen(Vector.LoadUnsafe(ref totalWeight[0], at), out Vector<double> totalWeightLow, out Vector<double> totalWeightHigh);
+                Vector.Widen(Vector.LoadUnsafe(ref labelWeight[0], at), out Vector<double> labelWeightLow, out Vector<double> labelWeightHigh);
+                Vector.Widen(Vector.LoadUnsafe(ref logSumExp[0], at), out Vector<double> logSumExpLow, out Vector<double> logSumExpHigh);
+                Vector.Widen(Vector.LoadUnsafe(ref tieCount[0], at) - Vector<float>.One, out Vector<double> tiesLow, out Vector<double> tiesHigh);
+                Vector.Widen(Vector.LoadUnsafe(ref labelExponential[0], at), out Vector<double> exponentialLow, out Vector<double> exponentialHigh);
+                Vector<double> low = constants.Gradient(
+                    differenceLow, sumLow, totalWeightLow, labelWeightLow, logSumExpLow, tiesLow, exponentialLow,
+                    Vector.LoadUnsafe(ref othersInDouble, at));
+                Vector<double> high = constants.Gradient(
+                    differenceHigh, sumHigh, totalWeightHigh, labelWeightHigh, logSumExpHigh, tiesHigh, exponentialHigh,
+                    Vector.LoadUnsafe(ref othersInDouble, at + (nuint)half));
+                Vector.Narrow(low, high).StoreUnsafe(ref difference[0], at);
             }
 
-            return T.Load(ref difference[0], 0);
+            return T.Select(Ignored, T.Create(0f), LossMath.CanonicalNaN(T.Load(ref difference[0], 0)));
+        }
+    }
+
+    /// <summary>The per-call constants of <see cref="RowBlock{T}.ExactLabelGradient"/>, and its lane math in double.</summary>
+    private readonly struct LabelGradientConstants(scoped in SoftmaxPass pass)
+    {
+        private readonly Vector<double> _smoothing = new(pass.Smoothing);
+        private readonly Vector<double> _smoothingShare = new((double)pass.Smoothing / pass.ClassCount);
+        private readonly Vector<double> _classWeightSum = new(pass.ClassWeightSum);
+        private readonly Vector<double> _twiceZLossWeight = new(2 * (double)pass.ZLossWeight);
+        private readonly Vector<double> _scale = new(pass.ExactScale);
+        private readonly bool _hasZLoss = pass.ZLossWeight != 0f;
+
+        /// <summary>s·(A'·p_y - a_y) for one vector of rows (see <see cref="RowBlock{T}.ExactLabelGradient"/>).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector<double> Gradient(
+            Vector<double> difference, Vector<double> sum, Vector<double> totalWeight, Vector<double> labelWeight,
+            Vector<double> logSumExp, Vector<double> tiesMinusOne, Vector<double> labelExponential, Vector<double> others)
+        {
+            Vector<double> one = Vector<double>.One;
+            Vector<double> denominator = one + sum;
+            Vector<double> probability = labelExponential / denominator;
+            Vector<double> exactSum = others + tiesMinusOne;
+            Vector<double> probabilityMinusOne = Vector.ConditionalSelect(
+                Vector.Equals(difference, Vector<double>.Zero), -exactSum / denominator, probability - one);
+            Vector<double> remainder = _smoothingShare * (_classWeightSum - labelWeight);
+            if (_hasZLoss)
+            {
+                remainder += _twiceZLossWeight * logSumExp;
+            }
+
+            Vector<double> target = ((one - _smoothing) + _smoothingShare) * labelWeight;
+            Vector<double> gradient = Vector.ConditionalSelect(
+                Vector.GreaterThanOrEqual(probability, new Vector<double>(0.5)),
+                (totalWeight * probabilityMinusOne) + remainder,
+                (totalWeight * probability) - target);
+            return _scale * gradient;
         }
     }
 

@@ -184,6 +184,14 @@ internal static class LossMath
         return T.Select(T.GreaterThanOrEqual(z, T.Create(0f)), T.Create(1f) / onePlusE, e / onePlusE);
     }
 
+    /// <summary>Whether any lane is ±∞ or NaN (x - x is 0 exactly for finite x, NaN otherwise).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool AnyNonFinite<T>(T x) where T : struct, ISimdLanes<T>
+    {
+        T zero = T.Create(0f);
+        return T.AnyBitSet(T.Select(T.EqualTo(x - x, zero), zero, T.Create(1f)));
+    }
+
     /// <summary>
     /// x, with every NaN replaced by the one pattern of <see cref="float.NaN"/>. NaN signs and payloads depend on
     /// operand order (x86 keeps the first operand's NaN, and the JIT may swap commutative operands differently per

@@ -19,7 +19,6 @@ namespace Kernels.Internal.Operators;
 internal static class OnlineSoftmax
 {
     public const float EmptyMaximum = float.NegativeInfinity;
-    public const float EmptySum = -1f;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Merge<T>(ref T maximum, ref T sum, T otherMaximum, T otherSum) where T : struct, ISimdLanes<T>
@@ -71,7 +70,7 @@ internal static class OnlineSoftmax
         T rescaled = (sum + ties) * LossMath.ExpNonPositive(-DifferenceFromMaximum(chunkMaximum, maximum));
         T s = T.Select(increased, rescaled, sum);
         T c = T.Select(increased, zero, ties);
-        if (T.AnyBitSet(T.Select(T.EqualTo(chunkMaximum - chunkMaximum, zero), zero, T.Create(1f))))
+        if (LossMath.AnyNonFinite(chunkMaximum))
         {
             for (k = 0; k < count; k++)
             {
@@ -102,7 +101,8 @@ internal static class OnlineSoftmax
     }
 
     /// <summary>t = s + (c - 1) from <see cref="AddChunk{T}"/>'s state (c - 1 is exact, so one rounding).</summary>
-    public static float SumExcludingMaximum(float sum, float ties) => sum + (ties - 1f);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T SumExcludingMaximum<T>(T sum, T ties) where T : struct, ISimdLanes<T> => sum + (ties - T.Create(1f));
 
     /// <summary>m - z, read as 0 when z = m (so +∞ - +∞ and -∞ - -∞ give 0, not NaN).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -54,6 +54,26 @@ internal readonly struct Lanes256 : ISimdLanes<Lanes256>
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe Lanes256 Gather(ref float source, ref int indices)
+    {
+        if (Avx2.IsSupported)
+        {
+            fixed (float* p = &source)
+            {
+                return new(Avx2.GatherVector256(p, Vector256.LoadUnsafe(ref indices), 4));
+            }
+        }
+
+        Unsafe.SkipInit(out Vector256<float> gathered);
+        for (int i = 0; i < Vector256<float>.Count; i++)
+        {
+            gathered = gathered.WithElement(i, Unsafe.Add(ref source, Unsafe.Add(ref indices, i)));
+        }
+
+        return new(gathered);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void AddWidened(Lanes256 value, ref double destination, nuint offset)
     {
         nuint half = (nuint)Vector256<double>.Count;

@@ -55,6 +55,28 @@ internal readonly struct Lanes512 : ISimdLanes<Lanes512>
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe Lanes512 Gather(ref float source, ref int indices)
+    {
+        if (Avx2.IsSupported)
+        {
+            fixed (float* p = &source)
+            {
+                return new(Vector512.Create(
+                    Avx2.GatherVector256(p, Vector256.LoadUnsafe(ref indices), 4),
+                    Avx2.GatherVector256(p, Vector256.LoadUnsafe(ref indices, 8), 4)));
+            }
+        }
+
+        Unsafe.SkipInit(out Vector512<float> gathered);
+        for (int i = 0; i < Vector512<float>.Count; i++)
+        {
+            gathered = gathered.WithElement(i, Unsafe.Add(ref source, Unsafe.Add(ref indices, i)));
+        }
+
+        return new(gathered);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void AddWidened(Lanes512 value, ref double destination, nuint offset)
     {
         nuint half = (nuint)Vector512<double>.Count;
