@@ -30,6 +30,12 @@ internal static class LogisticRegressionPass
     public const int BlockRows = BlockedSum.LaneCount;
     private const int BlocksPerGroup = 32;
 
+    /// <summary>
+    /// Largest d for which two blocks are walked together (64 rows, at most 32 KB, stay in L1 until their ∂w is
+    /// accumulated): see <see cref="AxpyAccumulator.AddBlockPair{T}"/>.
+    /// </summary>
+    private const int MaxPairFeatures = 128;
+
     /// <summary>Largest d whose group accumulator lives on the stack (4·d bytes = 64 KB); larger d rent it.</summary>
     private const int MaxStackFeatures = 16384;
 
@@ -115,36 +121,51 @@ internal static class LogisticRegressionPass
         public void Run<T>() where T : struct, ISimdLanes<T>
         {
             int d = _weights.Length, n = _targets.Length, blocksInGroup = 0;
+            int stride = d <= MaxPairFeatures ? 2 * BlockRows : BlockRows;
             Span<float> logits = _logits, deltas = _deltas;
-            for (int first = 0; first < n; first += BlockRows)
+            for (int first = 0; first < n; first += stride)
             {
-                int rows = System.Math.Min(BlockRows, n - first);
+                int rows = System.Math.Min(stride, n - first);
                 ReadOnlySpan<float> block = _features.Slice(first * d, rows * d);
                 DeterministicDot.ComputeRows(block, _weights, _bias, logits[..rows]);
 
                 ref float y = ref Unsafe.Add(ref MemoryMarshal.GetReference(_targets), first);
-                if (rows == BlockRows)
+                int lane = 0, groups = rows & ~(BlockRows - 1);
+                for (; lane < groups; lane += T.Count)
                 {
-                    for (int lane = 0; lane < BlockRows; lane += T.Count)
-                    {
-                        Loss<T>(ref y, lane);
-                    }
-                }
-                else
-                {
-                    // The last, partial block element by element, into the same logical lanes.
-                    for (int lane = 0; lane < rows; lane++)
-                    {
-                        Loss<ScalarLanes>(ref y, lane);
-                    }
+                    Loss<T>(ref y, lane);
                 }
 
-                AxpyAccumulator.AddBlock<T>(deltas[..rows], block, _groupSum);
-                if (++blocksInGroup == BlocksPerGroup)
+                // The last, partial block element by element, into the same logical lanes.
+                for (; lane < rows; lane++)
                 {
-                    AxpyAccumulator.AddAndClear(_groupSum, _weightGradient);
-                    blocksInGroup = 0;
+                    Loss<ScalarLanes>(ref y, lane);
                 }
+
+                if (rows == 2 * BlockRows)
+                {
+                    AxpyAccumulator.AddBlockPair<T>(deltas[..rows], block, BlockRows, _groupSum);
+                    blocksInGroup += 2;
+                    Flush(ref blocksInGroup);
+                    continue;
+                }
+
+                for (int start = 0; start < rows; start += BlockRows)
+                {
+                    int count = System.Math.Min(BlockRows, rows - start);
+                    AxpyAccumulator.AddBlock<T>(deltas.Slice(start, count), block.Slice(start * d, count * d), _groupSum);
+                    blocksInGroup++;
+                    Flush(ref blocksInGroup);
+                }
+            }
+        }
+
+        private readonly void Flush(ref int blocksInGroup)
+        {
+            if (blocksInGroup == BlocksPerGroup)
+            {
+                AxpyAccumulator.AddAndClear(_groupSum, _weightGradient);
+                blocksInGroup = 0;
             }
         }
 
@@ -156,12 +177,12 @@ internal static class LogisticRegressionPass
             T loss = SigmoidCrossEntropyOperator.Invoke<T, FlagUnset>(z, T.Load(ref targets, (nuint)lane), T.Create(1f), out T gradient);
             T delta = LossMath.CanonicalNaN(gradient * T.Create(_scale));
             T.Store(delta, ref _deltas[0], (nuint)lane);
-            LossSum.Add(LossMath.CanonicalNaN(loss), lane);
-            DeltaSum.Add(delta, lane);
+            LossSum.Add(LossMath.CanonicalNaN(loss), lane % BlockedSum.LaneCount);
+            DeltaSum.Add(delta, lane % BlockedSum.LaneCount);
         }
     }
 
-    [InlineArray(BlockRows)]
+    [InlineArray(2 * BlockRows)]
     private struct BlockBuffer
     {
         private float _element;
