@@ -9,11 +9,11 @@ namespace Kernels;
 /// ∂C/∂w_j = s Σ_i x_ij (σ(z_i) - y_i) and ∂C/∂b = s Σ_i (σ(z_i) - y_i), in one streaming pass over the features.
 /// </summary>
 /// <remarks>
-/// The features are read from memory once: a block of 32 rows is turned into logits, the loss and δ = s·(σ(z) - y)
-/// are computed for the block, and the block's rows, still in L1, are accumulated into ∂C/∂w. Numerics of the loss
+/// The features are read from memory once: a block of 32 rows (64 for d ≤ 128) is turned into logits, the loss and
+/// δ = s·(σ(z) - y) are computed for the block, and the block's rows, still in L1, are accumulated into ∂C/∂w. Numerics of the loss
 /// and δ are those of <see cref="BinaryCrossEntropy"/>. Dot products and gradient sums follow a fixed order (32
 /// logical lanes, blocks of 32 rows), so every output bit is identical on every SIMD width and alignment.
-/// Nothing is allocated for d ≤ 8192 features; larger d rent two d-length buffers from the shared array pool.
+/// Nothing is allocated for d ≤ 16384 features; larger d rent one d-length buffer from the shared array pool.
 /// NaN or ±∞ in a feature, weight, bias or target propagate to the cost and gradients (an infinite logit is handled
 /// as in <see cref="BinaryCrossEntropy"/>, but 0·∞ in ∂w then gives NaN). Targets are not range-checked.
 /// </remarks>

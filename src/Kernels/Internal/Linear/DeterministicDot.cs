@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using Kernels.Internal.Simd;
 
 namespace Kernels.Internal.Linear;
@@ -14,6 +15,39 @@ namespace Kernels.Internal.Linear;
 internal static class DeterministicDot
 {
     private const int Lanes = BlockedSum.LaneCount;
+
+    /// <summary>Rows reduced together by <see cref="ComputeRows"/>'s transposed tree: one Vector512 of results.</summary>
+    private const int TransposedRows = 16;
+
+    /// <summary>
+    /// logits[r] = rows[r]·w + bias for a row-major block of logits.Length rows of w.Length elements, each row's dot
+    /// with the same bits as <see cref="Compute"/>.
+    /// </summary>
+    /// <remarks>
+    /// On Vector512, when every row is whole 32-lane groups, 16 rows are reduced at once: the lane tree's levels
+    /// 8, 4, 2 and 1 are lane-wise additions, so pairs of rows can share one addition per level by shuffling their
+    /// halves side by side. That replaces 16 separate horizontal reductions (each a chain of dependent shuffles)
+    /// by 15 additions in all, with every lane adding the same two numbers as <see cref="LaneTree"/>.
+    /// </remarks>
+    public static void ComputeRows(ReadOnlySpan<float> rows, ReadOnlySpan<float> w, float bias, Span<float> logits)
+    {
+        int d = w.Length, count = logits.Length, r = 0;
+        if (Vector512.IsHardwareAccelerated && Avx512F.IsSupported && d > 0 && d % Lanes == 0)
+        {
+            ref float x = ref MemoryMarshal.GetReference(rows);
+            ref float ws = ref MemoryMarshal.GetReference(w);
+            ref float z = ref MemoryMarshal.GetReference(logits);
+            for (; r + TransposedRows <= count; r += TransposedRows)
+            {
+                Rows16(ref Unsafe.Add(ref x, (nint)r * d), ref ws, (nuint)d, bias, ref Unsafe.Add(ref z, r));
+            }
+        }
+
+        for (; r < count; r++)
+        {
+            logits[r] = Compute(rows.Slice(r * d, d), w) + bias;
+        }
+    }
 
     public static float Compute(ReadOnlySpan<float> x, ReadOnlySpan<float> w)
     {
@@ -88,6 +122,55 @@ internal static class DeterministicDot
         Vector128<float> sum4 = sum8.GetLower() + sum8.GetUpper();
         Vector128<float> sum2 = sum4 + Vector128.Shuffle(sum4, Vector128.Create(2, 3, 2, 3));
         return sum2.ToScalar() + sum2.GetElement(1);
+    }
+
+    /// <summary>16 rows of <see cref="ComputeInRegisters"/> (d a positive multiple of 32), reduced together.</summary>
+    private static void Rows16(ref float x, ref float w, nuint d, float bias, ref float logits)
+    {
+        // Level 16 of the tree for 4 rows at a time, then levels 8 and 4 pair them into one vector: 4 lanes per row.
+        Vector512<float> rows0 = Quad(ref x, ref w, d);
+        Vector512<float> rows4 = Quad(ref Unsafe.Add(ref x, 4 * d), ref w, d);
+        Vector512<float> rows8 = Quad(ref Unsafe.Add(ref x, 8 * d), ref w, d);
+        Vector512<float> rows12 = Quad(ref Unsafe.Add(ref x, 12 * d), ref w, d);
+
+        // Level 2 (lanes 0+2, 1+3 of each row), then level 1: 128-bit lane q, element p now holds row 4p + q.
+        Vector512<float> pairs0 = Avx512F.Shuffle(rows0, rows4, 0x44) + Avx512F.Shuffle(rows0, rows4, 0xEE);
+        Vector512<float> pairs8 = Avx512F.Shuffle(rows8, rows12, 0x44) + Avx512F.Shuffle(rows8, rows12, 0xEE);
+        Vector512<float> sums = Avx512F.Shuffle(pairs0, pairs8, 0x88) + Avx512F.Shuffle(pairs0, pairs8, 0xDD);
+        Vector512<float> inRowOrder = Vector512.Shuffle(sums, Vector512.Create(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15));
+        (inRowOrder + Vector512.Create(bias)).StoreUnsafe(ref logits);
+    }
+
+    /// <summary>
+    /// Four rows' lanes through levels 16, 8 and 4 of the tree: 128-bit lane q holds lanes 0-3 of row q. The rows'
+    /// dots run side by side so that their eight dependency chains overlap.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Quad(ref float x, ref float w, nuint d)
+    {
+        ref float x1 = ref Unsafe.Add(ref x, d);
+        ref float x2 = ref Unsafe.Add(ref x, 2 * d);
+        ref float x3 = ref Unsafe.Add(ref x, 3 * d);
+        Vector512<float> low0 = Vector512<float>.Zero, high0 = low0, low1 = low0, high1 = low0;
+        Vector512<float> low2 = low0, high2 = low0, low3 = low0, high3 = low0;
+        for (nuint i = 0; i < d; i += Lanes)
+        {
+            Vector512<float> wLow = Vector512.LoadUnsafe(ref w, i), wHigh = Vector512.LoadUnsafe(ref w, i + 16);
+            low0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref x, i), wLow, low0);
+            high0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref x, i + 16), wHigh, high0);
+            low1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref x1, i), wLow, low1);
+            high1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref x1, i + 16), wHigh, high1);
+            low2 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref x2, i), wLow, low2);
+            high2 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref x2, i + 16), wHigh, high2);
+            low3 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref x3, i), wLow, low3);
+            high3 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref x3, i + 16), wHigh, high3);
+        }
+
+        // Level 16 per row; level 8 pairs rows (0, 1) and (2, 3) by 256-bit halves; level 4 pairs those by 128-bit lanes.
+        Vector512<float> row0 = low0 + high0, row1 = low1 + high1, row2 = low2 + high2, row3 = low3 + high3;
+        Vector512<float> rows01 = Avx512F.Shuffle4x128(row0, row1, 0x44) + Avx512F.Shuffle4x128(row0, row1, 0xEE);
+        Vector512<float> rows23 = Avx512F.Shuffle4x128(row2, row3, 0x44) + Avx512F.Shuffle4x128(row2, row3, 0xEE);
+        return Avx512F.Shuffle4x128(rows01, rows23, 0x88) + Avx512F.Shuffle4x128(rows01, rows23, 0xDD);
     }
 
     private static float FinishWithTail(ref float xs, ref float ws, nuint i, nuint length, ref float lanes)

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
-using Kernels.Internal.Drivers;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using Kernels.Internal.Math;
 using Kernels.Internal.Operators;
 using Kernels.Internal.Simd;
@@ -9,20 +10,31 @@ namespace Kernels.Internal.Linear;
 
 /// <summary>
 /// The fused logistic-regression step in one streaming pass over the features, a block of rows at a time:
-/// z = X_block·w + b (deterministic dots), the binary cross-entropy pass over the block's z gives the loss sum and
+/// z = X_block·w + b (deterministic dots), the binary cross-entropy of the block's z gives the loss and
 /// δ = s·(σ(z) - y), then ∂w += Σ δ_r·x_r while the block's rows are still in L1.
 /// </summary>
 /// <remarks>
-/// Summation is fixed by row index: each component of ∂w is accumulated in float over a block of
+/// <para>Summation is fixed by row index: each component of ∂w is accumulated in float over a block of
 /// <see cref="BlockRows"/> rows, blocks are added into a second float accumulator, and every
 /// <see cref="BlocksPerGroup"/> blocks that is added into the output. No float partial ever holds more than
-/// 32 terms (or n/1024 at the top), which keeps ∂w within ~1e-7 relative of a double sum at n = 2^20.
+/// 32 terms (or n/1024 at the top), which keeps ∂w within ~1e-7 relative of a double sum at n = 2^20.</para>
+/// <para>The loss and δ of row i are exactly what <see cref="Drivers.PointwiseLossDriver"/> computes for element i of a
+/// binary cross-entropy pass over the logits (same operator, same canonical NaN), and, like there, the losses and
+/// the δ are summed in double into logical lane i mod 32, the lanes added in order at the end. The operator is
+/// called here directly on the block's logits: a block is one 32-lane group, and going through the driver per
+/// block cost its dispatch and a 32-term horizontal sum every 32 rows.</para>
 /// </remarks>
 [SkipLocalsInit]
 internal static class LogisticRegressionPass
 {
     public const int BlockRows = BlockedSum.LaneCount;
     private const int BlocksPerGroup = 32;
+
+    /// <summary>
+    /// Largest d for which two blocks are walked together (64 rows, at most 32 KB, stay in L1 until their ∂w is
+    /// accumulated): see <see cref="AxpyAccumulator.AddBlockPair{T}"/>.
+    /// </summary>
+    private const int MaxPairFeatures = 128;
 
     /// <summary>Largest d whose group accumulator lives on the stack (4·d bytes = 64 KB); larger d rent it.</summary>
     private const int MaxStackFeatures = 16384;
@@ -31,45 +43,28 @@ internal static class LogisticRegressionPass
         ReadOnlySpan<float> features, ReadOnlySpan<float> weights, float bias, ReadOnlySpan<float> targets,
         float scale, Span<float> weightGradient, out double biasGradient)
     {
-        int d = weights.Length, n = targets.Length;
+        int d = weights.Length;
         float[]? rented = d > MaxStackFeatures ? ArrayPool<float>.Shared.Rent(d) : null;
         Span<float> groupSum = rented is null ? stackalloc float[d] : rented.AsSpan(0, d);
         groupSum.Clear();
         weightGradient.Clear();
 
-        Span<float> logits = stackalloc float[BlockRows];
-        Span<float> deltas = stackalloc float[BlockRows];
-        double lossSum = 0, deltaSum = 0;
-        int blocksInGroup = 0;
-        for (int first = 0; first < n; first += BlockRows)
+        Blocks pass = new(features, weights, bias, targets, scale, weightGradient, groupSum);
+        if (Vector512.IsHardwareAccelerated)
         {
-            int rows = System.Math.Min(BlockRows, n - first);
-            for (int r = 0; r < rows; r++)
-            {
-                logits[r] = DeterministicDot.Compute(features.Slice((first + r) * d, d), weights) + bias;
-            }
-
-            PointwiseLossPass pass = new()
-            {
-                Predictions = logits[..rows],
-                Targets = targets.Slice(first, rows),
-                PositiveWeight = 1f,
-                GradientScale = scale,
-                Gradient = deltas[..rows],
-            };
-            lossSum += PointwiseLossDriver.Run<SigmoidCrossEntropyOperator>(pass, out _);
-
-            AxpyAccumulator.AddBlock(deltas[..rows], features.Slice(first * d, rows * d), groupSum);
-            for (int r = 0; r < rows; r++)
-            {
-                deltaSum += deltas[r];
-            }
-
-            if (++blocksInGroup == BlocksPerGroup)
-            {
-                AxpyAccumulator.AddAndClear(groupSum, weightGradient);
-                blocksInGroup = 0;
-            }
+            pass.Run<Lanes512>();
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            pass.Run<Lanes256>();
+        }
+        else if (Vector128.IsHardwareAccelerated)
+        {
+            pass.Run<Lanes128>();
+        }
+        else
+        {
+            pass.Run<ScalarLanes>();
         }
 
         AxpyAccumulator.AddAndClear(groupSum, weightGradient);
@@ -83,18 +78,113 @@ internal static class LogisticRegressionPass
             weightGradient[j] = LossMath.CanonicalNaN(weightGradient[j]);
         }
 
-        biasGradient = deltaSum;
-        return lossSum;
+        biasGradient = pass.DeltaSum.Total();
+        return pass.LossSum.Total();
     }
 
     public static void Predict(ReadOnlySpan<float> features, ReadOnlySpan<float> weights, float bias, Span<float> probabilities)
     {
         int d = weights.Length;
-        for (int i = 0; i < probabilities.Length; i++)
+        for (int first = 0; first < probabilities.Length; first += BlockRows)
         {
-            probabilities[i] = DeterministicDot.Compute(features.Slice(i * d, d), weights) + bias;
+            int rows = System.Math.Min(BlockRows, probabilities.Length - first);
+            DeterministicDot.ComputeRows(features.Slice(first * d, rows * d), weights, bias, probabilities.Slice(first, rows));
         }
 
         SigmoidPass.Apply(probabilities);
+    }
+
+    /// <summary>The state of one <see cref="Run"/>: inputs, the block's logits and δ, and the sums.</summary>
+    private ref struct Blocks
+    {
+        public BlockedSum LossSum;
+        public BlockedSum DeltaSum;
+
+        private readonly ReadOnlySpan<float> _features, _weights, _targets;
+        private readonly Span<float> _weightGradient, _groupSum;
+        private readonly float _bias, _scale;
+        private BlockBuffer _logits, _deltas;
+
+        public Blocks(
+            ReadOnlySpan<float> features, ReadOnlySpan<float> weights, float bias, ReadOnlySpan<float> targets,
+            float scale, Span<float> weightGradient, Span<float> groupSum)
+        {
+            _features = features;
+            _weights = weights;
+            _bias = bias;
+            _targets = targets;
+            _scale = scale;
+            _weightGradient = weightGradient;
+            _groupSum = groupSum;
+        }
+
+        public void Run<T>() where T : struct, ISimdLanes<T>
+        {
+            int d = _weights.Length, n = _targets.Length, blocksInGroup = 0;
+            int stride = d <= MaxPairFeatures ? 2 * BlockRows : BlockRows;
+            Span<float> logits = _logits, deltas = _deltas;
+            for (int first = 0; first < n; first += stride)
+            {
+                int rows = System.Math.Min(stride, n - first);
+                ReadOnlySpan<float> block = _features.Slice(first * d, rows * d);
+                DeterministicDot.ComputeRows(block, _weights, _bias, logits[..rows]);
+
+                ref float y = ref Unsafe.Add(ref MemoryMarshal.GetReference(_targets), first);
+                int lane = 0, groups = rows & ~(BlockRows - 1);
+                for (; lane < groups; lane += T.Count)
+                {
+                    Loss<T>(ref y, lane);
+                }
+
+                // The last, partial block element by element, into the same logical lanes.
+                for (; lane < rows; lane++)
+                {
+                    Loss<ScalarLanes>(ref y, lane);
+                }
+
+                if (rows == 2 * BlockRows)
+                {
+                    AxpyAccumulator.AddBlockPair<T>(deltas[..rows], block, BlockRows, _groupSum);
+                    blocksInGroup += 2;
+                    Flush(ref blocksInGroup);
+                    continue;
+                }
+
+                for (int start = 0; start < rows; start += BlockRows)
+                {
+                    int count = System.Math.Min(BlockRows, rows - start);
+                    AxpyAccumulator.AddBlock<T>(deltas.Slice(start, count), block.Slice(start * d, count * d), _groupSum);
+                    blocksInGroup++;
+                    Flush(ref blocksInGroup);
+                }
+            }
+        }
+
+        private readonly void Flush(ref int blocksInGroup)
+        {
+            if (blocksInGroup == BlocksPerGroup)
+            {
+                AxpyAccumulator.AddAndClear(_groupSum, _weightGradient);
+                blocksInGroup = 0;
+            }
+        }
+
+        /// <summary>Loss and δ of the block's rows lane..lane+T.Count-1, as <see cref="Drivers.PointwiseLossDriver"/>'s step computes them.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private void Loss<T>(ref float targets, int lane) where T : struct, ISimdLanes<T>
+        {
+            T z = T.Load(ref _logits[0], (nuint)lane);
+            T loss = SigmoidCrossEntropyOperator.Invoke<T, FlagUnset>(z, T.Load(ref targets, (nuint)lane), T.Create(1f), out T gradient);
+            T delta = LossMath.CanonicalNaN(gradient * T.Create(_scale));
+            T.Store(delta, ref _deltas[0], (nuint)lane);
+            LossSum.Add(LossMath.CanonicalNaN(loss), lane % BlockedSum.LaneCount);
+            DeltaSum.Add(delta, lane % BlockedSum.LaneCount);
+        }
+    }
+
+    [InlineArray(2 * BlockRows)]
+    private struct BlockBuffer
+    {
+        private float _element;
     }
 }
