@@ -106,19 +106,28 @@ internal static class SoftmaxRowDriver
             return total;
         }
 
-        Span<int> rowMajorIndices = stackalloc int[Lanes * MaxNarrowRows];
-        TileIndicesOfRowMajorOrder(rowMajorIndices, classes, T.Count);
+        // Element e of a group of rows (row-major) belongs to row e / C and class e % C.
+        Span<int> rowOfElement = stackalloc int[Lanes * MaxNarrowRows];
+        Span<float> classWeightOfElement = stackalloc float[TShape.ClassWeights ? Lanes * MaxNarrowRows : 0];
+        for (int e = 0; e < rowOfElement.Length; e++)
+        {
+            (rowOfElement[e], int c) = System.Math.DivRem(e, classes);
+            if (TShape.ClassWeights)
+            {
+                classWeightOfElement[e] = pass.ClassWeights[c];
+            }
+        }
+
         int first = 0;
         for (; first + T.Count <= rows; first += T.Count)
         {
-            total += NarrowRows<T, TShape>(pass, first, rowMajorIndices);
+            total += NarrowRows<T, TShape>(pass, first, rowOfElement, classWeightOfElement);
         }
 
         // Leftover rows run the same per-row sequence, one row per lane.
-        TileIndicesOfRowMajorOrder(rowMajorIndices, classes, 1);
         for (; first < rows; first++)
         {
-            total += NarrowRows<ScalarLanes, TShape>(pass, first, rowMajorIndices);
+            total += NarrowRows<ScalarLanes, TShape>(pass, first, rowOfElement, classWeightOfElement);
         }
 
         return total;
@@ -424,7 +433,7 @@ internal static class SoftmaxRowDriver
         TShape.ClassWeights ? T.Load(ref classWeights, i) : T.Create(1f);
 
     /// <summary>T.Count rows at once, one row per lane, classes visited in order 0..C-1 (C &lt; 32).</summary>
-    private static double NarrowRows<T, TShape>(scoped in SoftmaxPass pass, int firstRow, ReadOnlySpan<int> rowMajorIndices)
+    private static double NarrowRows<T, TShape>(scoped in SoftmaxPass pass, int firstRow, ReadOnlySpan<int> rowOfElement, ReadOnlySpan<float> classWeightOfElement)
         where T : struct, ISimdLanes<T>
         where TShape : ISoftmaxShape
     {
@@ -433,8 +442,6 @@ internal static class SoftmaxRowDriver
         Unsafe.SkipInit(out NarrowTile tile);
         ref float logitTile = ref tile.Logits[0];
         ref float targetTile = ref tile.Targets[0];
-        ref float gradientTile = ref tile.Gradient[0];
-        ref float w = ref MemoryMarshal.GetReference(pass.ClassWeights);
         Transpose<T>(pass.Logits, firstRow, classes, ref logitTile);
         if (TShape.ProbabilityTargets)
         {
@@ -485,41 +492,44 @@ internal static class SoftmaxRowDriver
         if (anyActive && (TShape.WritesGradient || needsTerms || labelHoldsMaximum))
         {
             bool finite = !LossMath.AnyNonFinite(block.Maximum);
-            bool accumulates = needsTerms || labelHoldsMaximum;
-            sums = (finite, accumulates) switch
+            if (needsTerms || labelHoldsMaximum)
             {
-                (true, false) => NarrowSecondPass<T, TShape, FlagUnset, FlagUnset>(pass, ref tile, block, needsTerms, ref othersInDouble[0]),
-                (true, true) => NarrowSecondPass<T, TShape, FlagUnset, FlagSet>(pass, ref tile, block, needsTerms, ref othersInDouble[0]),
-                (false, false) => NarrowSecondPass<T, TShape, FlagSet, FlagUnset>(pass, ref tile, block, needsTerms, ref othersInDouble[0]),
-                (false, true) => NarrowSecondPass<T, TShape, FlagSet, FlagSet>(pass, ref tile, block, needsTerms, ref othersInDouble[0]),
-            };
+                sums = finite
+                    ? NarrowSums<T, TShape, FlagUnset>(pass, ref tile, block, needsTerms, ref othersInDouble[0])
+                    : NarrowSums<T, TShape, FlagSet>(pass, ref tile, block, needsTerms, ref othersInDouble[0]);
+            }
+
+            if (TShape.WritesGradient)
+            {
+                if (finite)
+                {
+                    RowMajorGradient<T, TShape, FlagUnset>(pass, firstRow, block, rowOfElement, classWeightOfElement);
+                }
+                else
+                {
+                    RowMajorGradient<T, TShape, FlagSet>(pass, firstRow, block, rowOfElement, classWeightOfElement);
+                }
+            }
         }
 
         T loss = block.Finish<TShape>(pass, sums);
-        if (TShape.WritesGradient)
+        if (TShape.WritesGradient && !TShape.ProbabilityTargets)
         {
-            if (!TShape.ProbabilityTargets)
+            ref float labelGradients = ref tile.LabelGradients[0];
+            T.Store(block.ExactLabelGradient(pass, sums.Ties, ref othersInDouble[0]), ref labelGradients, 0);
+            for (int r = 0; r < width; r++)
             {
-                ref float labelGradients = ref tile.LabelGradients[0];
-                T.Store(block.ExactLabelGradient(pass, sums.Ties, ref othersInDouble[0]), ref labelGradients, 0);
-                for (int r = 0; r < width; r++)
+                int label = pass.Labels[firstRow + r];
+                Span<float> rowGradient = pass.Gradient.Slice((firstRow + r) * classes, classes);
+                if (label == pass.IgnoreIndex)
                 {
-                    int label = pass.Labels[firstRow + r];
-                    if (label == pass.IgnoreIndex)
-                    {
-                        for (int c = 0; c < classes; c++)
-                        {
-                            Unsafe.Add(ref gradientTile, c * width + r) = 0f;
-                        }
-                    }
-                    else
-                    {
-                        Unsafe.Add(ref gradientTile, label * width + r) = Unsafe.Add(ref labelGradients, r);
-                    }
+                    rowGradient.Clear();
+                }
+                else
+                {
+                    rowGradient[label] = Unsafe.Add(ref labelGradients, r);
                 }
             }
-
-            TransposeBack<T>(ref gradientTile, pass.Gradient, firstRow, classes, rowMajorIndices);
         }
 
         // One row per lane, so the per-row outputs are contiguous: whole-vector stores.
@@ -545,18 +555,19 @@ internal static class SoftmaxRowDriver
         return total;
     }
 
-    /// <summary>Pass 2 of a narrow group over its tile; instantiated like <see cref="WideSecondPass{T, TShape}"/>.</summary>
-    private static SecondPassSums<T> NarrowSecondPass<T, TShape, TInfiniteMaximum, TSums>(
+    /// <summary>
+    /// The pass-2 sums of a narrow group (see <see cref="SecondPassSums{T}"/>), from its tile, where each lane is
+    /// one row; only run when a row needs them (smoothing, probability targets, a label holding the maximum).
+    /// </summary>
+    private static SecondPassSums<T> NarrowSums<T, TShape, TInfiniteMaximum>(
         scoped in SoftmaxPass pass, ref NarrowTile tile, in RowBlock<T> block, bool needsTerms, ref double othersInDouble)
         where T : struct, ISimdLanes<T>
         where TShape : ISoftmaxShape
         where TInfiniteMaximum : IStaticFlag
-        where TSums : IStaticFlag
     {
         int classes = pass.ClassCount, width = T.Count;
         ref float logitTile = ref tile.Logits[0];
         ref float targetTile = ref tile.Targets[0];
-        ref float gradientTile = ref tile.Gradient[0];
         ElementConstants constants = new(pass);
         RowConstants<T> row = block.Constants();
         T differences = T.Create(0f), ties = T.Create(0f);
@@ -564,24 +575,12 @@ internal static class SoftmaxRowDriver
         {
             nuint at = (nuint)(c * width);
             T weight = ElementWeight<T, TShape>(constants, ref targetTile, T.Create(ClassWeightAt<TShape>(pass, c)), at);
-            SecondPassSums<T> step = SecondPassStep<T, TShape, TInfiniteMaximum>(T.Load(ref logitTile, at), weight, row, needsTerms, out T elementGradient);
-            if (TShape.WritesGradient)
-            {
-                T.Store(elementGradient, ref gradientTile, at);
-            }
+            SecondPassSums<T> step = SecondPassStep<T, TShape, TInfiniteMaximum>(T.Load(ref logitTile, at), weight, row, needsTerms, out _);
 
-            if (TSums.IsSet)
-            {
-                // Σ others is kept in double per row: p_y - 1 = -Σ/(1+t) is as accurate as this sum.
-                T.AddWidened(step.Others, ref othersInDouble, 0);
-                differences += step.Differences;
-                ties += step.Ties;
-            }
-        }
-
-        if (!TSums.IsSet)
-        {
-            return default;
+            // Σ others is kept in double per row: p_y - 1 = -Σ/(1+t) is as accurate as this sum.
+            T.AddWidened(step.Others, ref othersInDouble, 0);
+            differences += step.Differences;
+            ties += step.Ties;
         }
 
         for (int r = 0; r < width; r++)
@@ -590,6 +589,39 @@ internal static class SoftmaxRowDriver
         }
 
         return new SecondPassSums<T>(differences, T.Load(ref tile.Others[0], 0), ties);
+    }
+
+    /// <summary>
+    /// The gradient of a narrow group, written in place in row-major order: each vector of the group's C·T.Count
+    /// elements takes its rows' constants by a lane permutation (element e belongs to row e / C), so the
+    /// gradient needs no tile and no transpose back (gathers from a tile cost as much as the arithmetic).
+    /// Label and ignored rows are patched afterwards by the caller.
+    /// </summary>
+    private static void RowMajorGradient<T, TShape, TInfiniteMaximum>(
+        scoped in SoftmaxPass pass, int firstRow, in RowBlock<T> block, ReadOnlySpan<int> rowOfElement, ReadOnlySpan<float> classWeightOfElement)
+        where T : struct, ISimdLanes<T>
+        where TShape : ISoftmaxShape
+        where TInfiniteMaximum : IStaticFlag
+    {
+        int classes = pass.ClassCount, width = T.Count;
+        int start = firstRow * classes;
+        ref float z = ref MemoryMarshal.GetReference(pass.Logits.Slice(start, classes * width));
+        ref float t = ref TShape.ProbabilityTargets ? ref MemoryMarshal.GetReference(pass.Targets.Slice(start, classes * width)) : ref Unsafe.NullRef<float>();
+        ref float g = ref MemoryMarshal.GetReference(pass.Gradient.Slice(start, classes * width));
+        ref int rows = ref MemoryMarshal.GetReference(rowOfElement);
+        ref float w = ref MemoryMarshal.GetReference(classWeightOfElement);
+        ElementConstants constants = new(pass);
+        RowConstants<T> row = block.Constants();
+        for (int v = 0; v < classes; v++)
+        {
+            nuint at = (nuint)(v * width);
+            ref int rowIndices = ref Unsafe.Add(ref rows, at);
+            RowConstants<T> elementRows = new(
+                T.Permute(row.Maximum, ref rowIndices), T.Permute(row.Coefficient, ref rowIndices), T.Permute(row.TargetScale, ref rowIndices));
+            T weight = ElementWeight<T, TShape>(constants, ref t, ClassWeights<T, TShape>(ref w, at), at);
+            SecondPassStep<T, TShape, TInfiniteMaximum>(T.Load(ref z, at), weight, elementRows, needsTerms: false, out T gradient);
+            T.Store(gradient, ref g, at);
+        }
     }
 
     /// <summary>
@@ -602,33 +634,6 @@ internal static class SoftmaxRowDriver
         for (int c = 0; c < classes; c++)
         {
             T.Store(T.LoadStrided(ref Unsafe.Add(ref rows, c), classes), ref tile, (nuint)(c * T.Count));
-        }
-    }
-
-    /// <summary>
-    /// Writes a group's tile back in row-major order, one gather from the (L1-resident) tile per output vector:
-    /// element e of the group's rows is tile[<paramref name="rowMajorIndices"/>[e]]. Element-by-element copying
-    /// was a sixth of a group at C = 10.
-    /// </summary>
-    private static void TransposeBack<T>(ref float tile, Span<float> destination, int firstRow, int classes, ReadOnlySpan<int> rowMajorIndices)
-        where T : struct, ISimdLanes<T>
-    {
-        ref float rows = ref MemoryMarshal.GetReference(destination.Slice(firstRow * classes, T.Count * classes));
-        ref int indices = ref MemoryMarshal.GetReference(rowMajorIndices);
-        for (int v = 0; v < classes; v++)
-        {
-            nuint at = (nuint)(v * T.Count);
-            T.Store(T.Gather(ref tile, ref Unsafe.Add(ref indices, at)), ref rows, at);
-        }
-    }
-
-    /// <summary>For a group of <paramref name="width"/> rows of C classes: element e = r·C + c sits at tile[c·width + r].</summary>
-    private static void TileIndicesOfRowMajorOrder(Span<int> indices, int classes, int width)
-    {
-        for (int e = 0; e < classes * width; e++)
-        {
-            (int row, int c) = System.Math.DivRem(e, classes);
-            indices[e] = (c * width) + row;
         }
     }
 
@@ -894,7 +899,7 @@ internal static class SoftmaxRowDriver
     /// <summary>Stack storage of a narrow group: classes × rows tiles (C &lt; 32, rows ≤ 16) and per-row lanes.</summary>
     private struct NarrowTile
     {
-        public ClassTile Logits, Targets, Gradient;
+        public ClassTile Logits, Targets;
         public RowLanes Ignored, LabelLogits, LabelWeights, Others, LabelGradients, RowLosses;
     }
 

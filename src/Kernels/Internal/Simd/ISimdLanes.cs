@@ -46,8 +46,8 @@ internal interface ISimdLanes<TSelf> where TSelf : struct, ISimdLanes<TSelf>
     /// <summary>Lane i = source[i·stride] (pure data movement: every width gives the same values).</summary>
     static abstract TSelf LoadStrided(ref float source, int stride);
 
-    /// <summary>Lane i = source[indices[i]] (pure data movement: every width gives the same values).</summary>
-    static abstract TSelf Gather(ref float source, ref int indices);
+    /// <summary>Lane i = value[indices[i]], indices in [0, Count) (pure data movement).</summary>
+    static abstract TSelf Permute(TSelf value, ref int indices);
 
     /// <summary>destination[offset + i] += (double)value[i] for every lane i (exact widening, one double add).</summary>
     static abstract void AddWidened(TSelf value, ref double destination, nuint offset);
@@ -102,7 +102,7 @@ internal readonly struct ScalarLanes : ISimdLanes<ScalarLanes>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static bool AnyBitSet(ScalarLanes value) => Bits(value) != 0;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void AddWidened(ScalarLanes value, ref double destination, nuint offset) => Unsafe.Add(ref destination, offset) += value._value;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static ScalarLanes LoadStrided(ref float source, int stride) => new(source);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static ScalarLanes Gather(ref float source, ref int indices) => new(Unsafe.Add(ref source, indices));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static ScalarLanes Permute(ScalarLanes value, ref int indices) => value;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static ScalarLanes ShiftLeftBits(ScalarLanes value, int count) => FromBits(Bits(value) << count);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static ScalarLanes ShiftRightArithmeticBits(ScalarLanes value, int count) => FromBits(Bits(value) >> count);

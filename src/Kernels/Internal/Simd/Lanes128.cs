@@ -54,23 +54,10 @@ internal readonly struct Lanes128 : ISimdLanes<Lanes128>
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static unsafe Lanes128 Gather(ref float source, ref int indices)
+    public static Lanes128 Permute(Lanes128 value, ref int indices)
     {
-        if (Avx2.IsSupported)
-        {
-            fixed (float* p = &source)
-            {
-                return new(Avx2.GatherVector128(p, Vector128.LoadUnsafe(ref indices), 4));
-            }
-        }
-
-        Unsafe.SkipInit(out Vector128<float> gathered);
-        for (int i = 0; i < Vector128<float>.Count; i++)
-        {
-            gathered = gathered.WithElement(i, Unsafe.Add(ref source, Unsafe.Add(ref indices, i)));
-        }
-
-        return new(gathered);
+        Vector128<int> lanes = Vector128.LoadUnsafe(ref indices);
+        return new(Avx.IsSupported ? Avx.PermuteVar(value._value, lanes) : Vector128.Shuffle(value._value, lanes));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

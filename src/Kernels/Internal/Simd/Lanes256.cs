@@ -54,23 +54,10 @@ internal readonly struct Lanes256 : ISimdLanes<Lanes256>
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static unsafe Lanes256 Gather(ref float source, ref int indices)
+    public static Lanes256 Permute(Lanes256 value, ref int indices)
     {
-        if (Avx2.IsSupported)
-        {
-            fixed (float* p = &source)
-            {
-                return new(Avx2.GatherVector256(p, Vector256.LoadUnsafe(ref indices), 4));
-            }
-        }
-
-        Unsafe.SkipInit(out Vector256<float> gathered);
-        for (int i = 0; i < Vector256<float>.Count; i++)
-        {
-            gathered = gathered.WithElement(i, Unsafe.Add(ref source, Unsafe.Add(ref indices, i)));
-        }
-
-        return new(gathered);
+        Vector256<int> lanes = Vector256.LoadUnsafe(ref indices);
+        return new(Avx2.IsSupported ? Avx2.PermuteVar8x32(value._value, lanes) : Vector256.Shuffle(value._value, lanes));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -55,25 +55,10 @@ internal readonly struct Lanes512 : ISimdLanes<Lanes512>
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static unsafe Lanes512 Gather(ref float source, ref int indices)
+    public static Lanes512 Permute(Lanes512 value, ref int indices)
     {
-        if (Avx2.IsSupported)
-        {
-            fixed (float* p = &source)
-            {
-                return new(Vector512.Create(
-                    Avx2.GatherVector256(p, Vector256.LoadUnsafe(ref indices), 4),
-                    Avx2.GatherVector256(p, Vector256.LoadUnsafe(ref indices, 8), 4)));
-            }
-        }
-
-        Unsafe.SkipInit(out Vector512<float> gathered);
-        for (int i = 0; i < Vector512<float>.Count; i++)
-        {
-            gathered = gathered.WithElement(i, Unsafe.Add(ref source, Unsafe.Add(ref indices, i)));
-        }
-
-        return new(gathered);
+        Vector512<int> lanes = Vector512.LoadUnsafe(ref indices);
+        return new(Avx512F.IsSupported ? Avx512F.PermuteVar16x32(value._value, lanes) : Vector512.Shuffle(value._value, lanes));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
