@@ -49,8 +49,21 @@ public class DeterminismTests(ITestOutputHelper output)
             perCase.Append(CultureInfo.InvariantCulture, $"{Convert.ToHexStringLower(caseHash.GetHashAndReset())} {kernel.Name}\n");
         }
 
+        // The dense layers: every shape with moderate inputs (even seed) and with extremes (odd seed).
+        foreach (DenseKernelCase layer in PublicKernels.DenseLayers)
+        {
+            for (int shape = 0; shape < PublicKernels.DenseShapes.Length; shape++)
+            {
+                (int n, int d, int k) = PublicKernels.DenseShapes[shape];
+                values += Append(hashes, layer.Run(n, d, k, 2 * shape));
+                values += Append(hashes, layer.Run(n, d, k, (2 * shape) + 1));
+            }
+
+            perCase.Append(CultureInfo.InvariantCulture, $"{Convert.ToHexStringLower(caseHash.GetHashAndReset())} {layer.Name}\n");
+        }
+
         string hex = Convert.ToHexStringLower(hash.GetHashAndReset());
-        output.WriteLine($"DETERMINISM: sha256={hex} over {values} output values from {PublicKernels.All.Count} method variants (ActiveSimd.Width={ActiveSimd.Width})");
+        output.WriteLine($"DETERMINISM: sha256={hex} over {values} output values from {PublicKernels.All.Count + PublicKernels.DenseLayers.Count} method variants (ActiveSimd.Width={ActiveSimd.Width})");
 
         string? file = Environment.GetEnvironmentVariable(HashFileVariable);
         if (!string.IsNullOrEmpty(file))

@@ -15,4 +15,13 @@ internal interface IQuickRunBenchmark
     /// <param name="n">The element count.</param>
     /// <returns>True to skip the row.</returns>
     bool IsSkippedInQuickRun(string method, int n) => false;
+
+    /// <summary>
+    /// Sets this instance up for round <paramref name="round"/> of <see cref="TierUp"/> with data of its own choosing,
+    /// for classes whose every case is too slow to call the many times tiering needs (the default, false, has TierUp
+    /// run the class's smallest case). The data must take the same code paths as the measured cases.
+    /// </summary>
+    /// <param name="round">The tier-up round, from 0.</param>
+    /// <returns>True if the instance was set up (TierUp then calls its benchmark methods); false to use the smallest case.</returns>
+    bool SetUpForTierUp(int round) => false;
 }

@@ -21,13 +21,42 @@ internal static class TierUp
     // Longer than the runtime's 100 ms call-counting delay, with room for the background compiler on a busy machine.
     private static readonly TimeSpan Pause = TimeSpan.FromMilliseconds(250);
 
-    /// <summary>Calls every benchmark method of the class repeatedly at its smallest element count, pausing between rounds.</summary>
+    /// <summary>
+    /// Calls every benchmark method of the class repeatedly, pausing between rounds: at its smallest element count, or
+    /// on the data <see cref="IQuickRunBenchmark.SetUpForTierUp"/> sets up.
+    /// </summary>
     /// <param name="benchmarkType">The benchmark class.</param>
     public static void Run(Type benchmarkType)
     {
         BenchmarkCase[] cases = BenchmarkConverter.TypeToBenchmarks(benchmarkType).BenchmarksCases;
         if (cases.Length == 0)
         {
+            return;
+        }
+
+        // A class that sets up its own (small) data: a fresh instance, set up again before every round.
+        var own = (IQuickRunBenchmark)Activator.CreateInstance(benchmarkType)!;
+        if (own.SetUpForTierUp(0))
+        {
+            MethodInfo[] all = cases.Select(c => c.Descriptor.WorkloadMethod).Distinct().ToArray();
+            for (int round = 0; round < Rounds; round++)
+            {
+                if (round > 0)
+                {
+                    own.SetUpForTierUp(round);
+                }
+
+                foreach (MethodInfo method in all)
+                {
+                    for (int call = 0; call < CallsPerRound; call++)
+                    {
+                        method.Invoke(own, null);
+                    }
+                }
+
+                Thread.Sleep(Pause);
+            }
+
             return;
         }
 

@@ -137,3 +137,123 @@ internal struct SplitMix64(ulong seed)
 
     public float Sign() => Next(2) == 0 ? 1f : -1f;
 }
+
+/// <summary>
+/// Seeded inputs of one dense-layer call (<see cref="DenseKernelCase"/>), from <see cref="SplitMix64"/> like
+/// <see cref="KernelInputs"/>: features in [-2, 2], weights of scale 1.7/√d (logits of order 1), bias in [-1, 1],
+/// sigmoid targets (hard and soft) n×k and softmax labels (1 in 5 ignored when the case uses an ignore index), sample,
+/// positive and class weights. Odd seeds add extremes: one row in 8 scaled by 1e3 (saturated logits) and one in 8
+/// with a feature from <see cref="SpecialFeatures"/> (NaN, ±∞, huge, subnormal, signed zero), and the targets of
+/// <see cref="KernelInputs.LogitTarget"/> (reals outside [0, 1], NaN). Outputs are prefilled with
+/// <see cref="KernelInputs.Sentinel"/>.
+/// </summary>
+internal sealed class DenseInputs
+{
+    public const int IgnoredLabel = -100;
+
+    private static readonly float[] SpecialFeatures =
+    [
+        float.NaN, float.PositiveInfinity, float.NegativeInfinity, 1e30f, -1e30f, float.MaxValue, float.Epsilon, -0f, 1e-39f,
+    ];
+
+    private DenseInputs(int samples, int features, int outputs, bool inputGradient)
+    {
+        X = new float[samples * features];
+        W = new float[features * outputs];
+        B = new float[outputs];
+        Targets = new float[samples * outputs];
+        Labels = new int[samples];
+        SampleWeights = new float[samples];
+        PositiveWeights = new float[outputs];
+        ClassWeights = new float[outputs];
+        WeightGradient = new float[features * outputs];
+        BiasGradient = new float[outputs];
+        InputGradient = inputGradient ? new float[samples * features] : [];
+    }
+
+    public float[] X { get; }
+    public float[] W { get; }
+    public float[] B { get; }
+    public float[] Targets { get; }
+    public int[] Labels { get; }
+    public float[] SampleWeights { get; }
+    public float[] PositiveWeights { get; }
+    public float[] ClassWeights { get; }
+    public float[] WeightGradient { get; }
+    public float[] BiasGradient { get; }
+
+    /// <summary>Empty when the case does not compute ∂X.</summary>
+    public float[] InputGradient { get; }
+
+    public static DenseInputs Create(int samples, int features, int outputs, int seed, bool inputGradient, bool ignore)
+    {
+        DenseInputs inputs = new(samples, features, outputs, inputGradient);
+        SplitMix64 random = new((ulong)seed);
+        bool extremes = (seed & 1) != 0;
+        for (int i = 0; i < samples; i++)
+        {
+            Span<float> row = inputs.X.AsSpan(i * features, features);
+            foreach (ref float x in row)
+            {
+                x = random.Uniform(-2f, 2f);
+            }
+
+            if (extremes && features > 0 && random.Next(8) == 0)
+            {
+                foreach (ref float x in row)
+                {
+                    x *= 1e3f;
+                }
+            }
+
+            if (extremes && features > 0 && random.Next(8) == 0)
+            {
+                row[random.Next(features)] = SpecialFeatures[random.Next(SpecialFeatures.Length)];
+            }
+        }
+
+        float scale = 1.7f / MathF.Sqrt(Math.Max(features, 1));
+        foreach (ref float w in inputs.W.AsSpan())
+        {
+            w = random.Uniform(-scale, scale);
+        }
+
+        foreach (ref float b in inputs.B.AsSpan())
+        {
+            b = random.Uniform(-1f, 1f);
+        }
+
+        foreach (ref float y in inputs.Targets.AsSpan())
+        {
+            y = extremes ? KernelInputs.LogitTarget(ref random) : random.Next(3) == 0 ? random.Uniform(0f, 1f) : random.Next(2);
+        }
+
+        foreach (ref int label in inputs.Labels.AsSpan())
+        {
+            label = ignore && random.Next(5) == 0 ? IgnoredLabel : random.Next(outputs);
+        }
+
+        foreach (ref float weight in inputs.SampleWeights.AsSpan())
+        {
+            weight = random.Next(8) == 0 ? 0f : random.Uniform(0f, 2f);
+        }
+
+        foreach (ref float weight in inputs.PositiveWeights.AsSpan())
+        {
+            weight = random.Uniform(0.1f, 5f);
+        }
+
+        foreach (ref float weight in inputs.ClassWeights.AsSpan())
+        {
+            weight = random.Uniform(0.1f, 2f);
+        }
+
+        inputs.WeightGradient.AsSpan().Fill(KernelInputs.Sentinel);
+        inputs.BiasGradient.AsSpan().Fill(KernelInputs.Sentinel);
+        inputs.InputGradient.AsSpan().Fill(KernelInputs.Sentinel);
+        return inputs;
+    }
+
+    /// <summary>The call's result for the hash: the cost, and ∂W, ∂b and ∂X (if computed) as one gradient.</summary>
+    public KernelResult Result(float cost) => new(cost, [.. WeightGradient, .. BiasGradient, .. InputGradient], []);
+}

@@ -94,9 +94,26 @@ internal sealed record KernelCase(
 }
 
 /// <summary>
+/// One way of calling a public dense-layer method (<see cref="DenseSigmoidCrossEntropy"/>,
+/// <see cref="DenseSoftmaxCrossEntropy"/>): its spans are not those of <see cref="KernelCase"/>, so it runs on its own
+/// seeded <see cref="DenseInputs"/> for an (n, d, k) shape and returns the cost with ∂W, ∂b and ∂X as the gradient.
+/// </summary>
+internal sealed record DenseKernelCase(string Name, bool InputGradient, bool Ignore, Func<DenseInputs, float> Call)
+{
+    public override string ToString() => Name;
+
+    public KernelResult Run(int samples, int features, int outputs, int seed)
+    {
+        DenseInputs inputs = DenseInputs.Create(samples, features, outputs, seed, InputGradient, Ignore);
+        return inputs.Result(Call(inputs));
+    }
+}
+
+/// <summary>
 /// Every public method of <see cref="BinaryCrossEntropy"/>, each overload with each reduction and weighting, of
 /// <see cref="QuadraticCost"/>, which has the same flat shape and driver, and of <see cref="SoftmaxCrossEntropy"/>
-/// (labels and probability targets, with options), for the guard-page, alignment and determinism tests.
+/// (labels and probability targets, with options), for the guard-page, alignment and determinism tests; and, for the
+/// determinism hash only, the dense layers (<see cref="DenseLayers"/>; their guard-page and alignment tests are their own).
 /// </summary>
 internal static class PublicKernels
 {
@@ -106,8 +123,19 @@ internal static class PublicKernels
     /// <summary>Class counts for the softmax cases: the row-per-lane layout (C &lt; 32) and the wide one.</summary>
     public static readonly int[] SoftmaxClassCounts = [1, 3, 17, 40];
 
+    /// <summary>
+    /// (n, d, k) of the dense-layer cases: an empty batch, single row/feature/output, odd sizes with row tails below
+    /// the 16-row block and 32-row batch, k = 17 and 40 (a wide softmax row), d = 70 and 784 (wide ∂X tiles and the
+    /// work space rented rather than stacked), and 1,100 rows (beyond one group of 32 blocks of 16 rows).
+    /// </summary>
+    public static readonly (int N, int D, int K)[] DenseShapes =
+        [(0, 4, 3), (1, 1, 1), (37, 13, 3), (33, 17, 17), (64, 70, 10), (5, 784, 10), (20, 3, 40), (1100, 9, 4)];
+
     // Declared after the arrays above: static initializers run in textual order.
     public static IReadOnlyList<KernelCase> All { get; } = Build();
+
+    /// <summary>The dense-layer methods, with each of their options, reductions, and with and without ∂X.</summary>
+    public static IReadOnlyList<DenseKernelCase> DenseLayers { get; } = BuildDense();
 
     public static KernelCase Named(string name) => All.Single(c => c.Name == name);
 
@@ -224,6 +252,54 @@ internal static class PublicKernels
                 });
                 Add($"SoftmaxCrossEntropy.CostAndGradient+losses targets C={c}/{r}", false, c, false, false, true, true, (scoped in KernelBuffers b) =>
                     SoftmaxCrossEntropy.CostAndGradient(b.Predictions, b.Targets, c, b.Gradient, b.Losses, default, default, r));
+            }
+        }
+
+        return cases;
+    }
+
+    private static List<DenseKernelCase> BuildDense()
+    {
+        List<DenseKernelCase> cases = [];
+        foreach (bool dx in new[] { true, false })
+        {
+            string x = dx ? "+dX" : string.Empty;
+            foreach (Reduction r in new[] { Reduction.Sum, Reduction.Mean })
+            {
+                foreach (bool sw in new[] { false, true })
+                {
+                    foreach (bool pw in new[] { false, true })
+                    {
+                        string weights = (sw ? " sw" : string.Empty) + (pw ? " pw" : string.Empty);
+                        cases.Add(new($"DenseSigmoidCrossEntropy.CostAndGradient{x}{weights}/{r}", dx, false, inputs =>
+                            DenseSigmoidCrossEntropy.CostAndGradient(
+                                inputs.X, inputs.W, inputs.B, inputs.Targets, sw ? inputs.SampleWeights : default, pw ? inputs.PositiveWeights : default,
+                                inputs.WeightGradient, inputs.BiasGradient, inputs.InputGradient, r)));
+                    }
+                }
+
+                // No options; smoothing with ignored rows; class weights with z-loss; all of them.
+                foreach ((string name, float smoothing, bool ignore, bool classWeights, float zLoss) in new[]
+                {
+                    (string.Empty, 0f, false, false, 0f),
+                    (" smoothing ignore", 0.1f, true, false, 0f),
+                    (" classWeights zloss", 0f, false, true, 1e-3f),
+                    (" smoothing ignore classWeights zloss", 0.05f, true, true, 1e-3f),
+                })
+                {
+                    cases.Add(new($"DenseSoftmaxCrossEntropy.CostAndGradient{x}{name}/{r}", dx, ignore, inputs =>
+                    {
+                        SoftmaxCrossEntropyOptions options = new()
+                        {
+                            LabelSmoothing = smoothing,
+                            IgnoreIndex = ignore ? DenseInputs.IgnoredLabel : null,
+                            ClassWeights = classWeights ? inputs.ClassWeights : default,
+                            ZLossWeight = zLoss,
+                        };
+                        return DenseSoftmaxCrossEntropy.CostAndGradient(
+                            inputs.X, inputs.W, inputs.B, inputs.Labels, inputs.WeightGradient, inputs.BiasGradient, inputs.InputGradient, options, r);
+                    }));
+                }
             }
         }
 
