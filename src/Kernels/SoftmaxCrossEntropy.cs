@@ -191,13 +191,25 @@ public static class SoftmaxCrossEntropy
         }
 
         SpanGuard.EmptyOrLength(options.ClassWeights, classCount, "options.ClassWeights", "one weight per class");
-        foreach (int label in labels)
+        // A vectorized search for labels outside [0, C); only those are compared with the ignore index.
+        bool hasIgnoreIndex = options.IgnoreIndex.HasValue;
+        int ignoreIndex = options.IgnoreIndex.GetValueOrDefault();
+        for (int start = 0; ;)
         {
-            if ((uint)label >= (uint)classCount && label != options.IgnoreIndex)
+            int outside = labels[start..].IndexOfAnyExceptInRange(0, classCount - 1);
+            if (outside < 0)
+            {
+                break;
+            }
+
+            int label = labels[start + outside];
+            if (!hasIgnoreIndex || label != ignoreIndex)
             {
                 throw new ArgumentOutOfRangeException(
                     nameof(labels), label, $"Every label must lie in [0, {classCount}) or equal the ignore index.");
             }
+
+            start += outside + 1;
         }
 
         return classCount;
@@ -206,12 +218,20 @@ public static class SoftmaxCrossEntropy
     /// <summary>The Mean denominator for labels: Σ w_y over the rows not ignored; shared with the dense softmax layer.</summary>
     internal static double MeanDenominator(ReadOnlySpan<int> labels, SoftmaxCrossEntropyOptions options)
     {
+        bool hasIgnoreIndex = options.IgnoreIndex.HasValue;
+        int ignoreIndex = options.IgnoreIndex.GetValueOrDefault();
+        ReadOnlySpan<float> weights = options.ClassWeights;
+        if (weights.IsEmpty)
+        {
+            return hasIgnoreIndex ? labels.Length - labels.Count(ignoreIndex) : labels.Length;
+        }
+
         double denominator = 0;
         foreach (int label in labels)
         {
-            if (label != options.IgnoreIndex)
+            if (!hasIgnoreIndex || label != ignoreIndex)
             {
-                denominator += options.ClassWeights.IsEmpty ? 1 : options.ClassWeights[label];
+                denominator += weights[label];
             }
         }
 

@@ -449,7 +449,9 @@ internal static class SoftmaxRowDriver
         }
 
         ElementConstants constants = new(pass);
-        RowBlock<T> block = default;
+        // Every field is assigned before it is read (Plan derives the rest): zeroing 13 vectors per group was
+        // a measurable memset.
+        Unsafe.SkipInit(out RowBlock<T> block);
         T maximum = T.Create(OnlineSoftmax.EmptyMaximum), sum = T.Create(0f), ties = T.Create(0f), targetWeight = T.Create(0f);
         OnlineSoftmax.AddChunk(ref maximum, ref sum, ref ties, ref logitTile, (nuint)classes, (nuint)width);
         sum = OnlineSoftmax.SumExcludingMaximum(sum, ties);
@@ -464,14 +466,18 @@ internal static class SoftmaxRowDriver
         block.Maximum = maximum;
         block.Sum = sum;
         block.TargetWeight = targetWeight;
+        block.Ignored = block.LabelLogit = block.LabelWeight = block.LabelDifference = T.Create(0f);
         bool anyActive = true;
         if (!TShape.ProbabilityTargets)
         {
             anyActive = false;
-            for (int r = 0; r < width; r++)
+            ReadOnlySpan<int> labels = pass.Labels.Slice(firstRow, width);
+            bool hasIgnoreIndex = pass.IgnoreIndex.HasValue;
+            int ignoreIndex = pass.IgnoreIndex.GetValueOrDefault();
+            for (int r = 0; r < labels.Length; r++)
             {
-                int label = pass.Labels[firstRow + r];
-                bool ignored = label == pass.IgnoreIndex;
+                int label = labels[r];
+                bool ignored = hasIgnoreIndex && label == ignoreIndex;
                 anyActive |= !ignored;
                 tile.Ignored[r] = ignored ? BitConverter.Int32BitsToSingle(-1) : 0f;
                 tile.LabelLogits[r] = ignored ? 0f : Unsafe.Add(ref logitTile, label * width + r);
@@ -517,11 +523,15 @@ internal static class SoftmaxRowDriver
         {
             ref float labelGradients = ref tile.LabelGradients[0];
             T.Store(block.ExactLabelGradient(pass, sums.Ties, ref othersInDouble[0]), ref labelGradients, 0);
-            for (int r = 0; r < width; r++)
+            ReadOnlySpan<int> labels = pass.Labels.Slice(firstRow, width);
+            Span<float> rowsGradient = pass.Gradient.Slice(firstRow * classes, width * classes);
+            bool hasIgnoreIndex = pass.IgnoreIndex.HasValue;
+            int ignoreIndex = pass.IgnoreIndex.GetValueOrDefault();
+            for (int r = 0; r < labels.Length; r++)
             {
-                int label = pass.Labels[firstRow + r];
-                Span<float> rowGradient = pass.Gradient.Slice((firstRow + r) * classes, classes);
-                if (label == pass.IgnoreIndex)
+                int label = labels[r];
+                Span<float> rowGradient = rowsGradient.Slice(r * classes, classes);
+                if (hasIgnoreIndex && label == ignoreIndex)
                 {
                     rowGradient.Clear();
                 }
