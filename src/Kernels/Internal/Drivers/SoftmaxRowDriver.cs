@@ -452,9 +452,15 @@ internal static class SoftmaxRowDriver
         // Every field is assigned before it is read (Plan derives the rest): zeroing 13 vectors per group was
         // a measurable memset.
         Unsafe.SkipInit(out RowBlock<T> block);
-        T maximum = T.Create(OnlineSoftmax.EmptyMaximum), sum = T.Create(0f), ties = T.Create(0f), targetWeight = T.Create(0f);
-        OnlineSoftmax.AddChunk(ref maximum, ref sum, ref ties, ref logitTile, (nuint)classes, (nuint)width);
-        sum = OnlineSoftmax.SumExcludingMaximum(sum, ties);
+        Unsafe.SkipInit(out DoubleRowLanes othersInDouble);
+        ((Span<double>)othersInDouble).Clear();
+        T maximum = TileMaximum<T>(ref logitTile, classes);
+        bool finite = !LossMath.AnyNonFinite(maximum);
+        T ties = finite
+            ? NarrowStatistics<T, FlagUnset>(ref logitTile, classes, maximum, ref othersInDouble[0])
+            : NarrowStatistics<T, FlagSet>(ref logitTile, classes, maximum, ref othersInDouble[0]);
+        T others = NarrowedLanes<T>(ref othersInDouble[0], ref tile.Others[0]);
+        T targetWeight = T.Create(0f);
         if (TShape.ProbabilityTargets)
         {
             for (int c = 0; c < classes; c++)
@@ -464,7 +470,7 @@ internal static class SoftmaxRowDriver
         }
 
         block.Maximum = maximum;
-        block.Sum = sum;
+        block.Sum = ExactSumExcludingMaximum<T>(ref othersInDouble[0], ties, ref tile.Others[0]);
         block.TargetWeight = targetWeight;
         block.Ignored = block.LabelLogit = block.LabelWeight = block.LabelDifference = T.Create(0f);
         bool anyActive = true;
@@ -491,18 +497,17 @@ internal static class SoftmaxRowDriver
 
         block.Plan<TShape>(pass);
         bool needsTerms = NeedsTerms<TShape>(pass);
-        SecondPassSums<T> sums = default;
-        Unsafe.SkipInit(out DoubleRowLanes othersInDouble);
-        ((Span<double>)othersInDouble).Clear();
-        bool labelHoldsMaximum = !TShape.ProbabilityTargets && T.AnyBitSet(T.EqualTo(block.LabelDifference, T.Create(0f)));
-        if (anyActive && (TShape.WritesGradient || needsTerms || labelHoldsMaximum))
+        SecondPassSums<T> sums = new(T.Create(0f), others, ties);
+        if (anyActive && (TShape.WritesGradient || needsTerms))
         {
-            bool finite = !LossMath.AnyNonFinite(block.Maximum);
-            if (needsTerms || labelHoldsMaximum)
+            if (needsTerms)
             {
-                sums = finite
-                    ? NarrowSums<T, TShape, FlagUnset>(pass, ref tile, block, needsTerms, ref othersInDouble[0])
-                    : NarrowSums<T, TShape, FlagSet>(pass, ref tile, block, needsTerms, ref othersInDouble[0]);
+                sums = sums with
+                {
+                    Differences = finite
+                        ? NarrowLossTerms<T, TShape, FlagUnset>(pass, ref tile, block)
+                        : NarrowLossTerms<T, TShape, FlagSet>(pass, ref tile, block),
+                };
             }
 
             if (TShape.WritesGradient)
@@ -565,12 +570,74 @@ internal static class SoftmaxRowDriver
         return total;
     }
 
+    /// <summary>The largest logit of each row (lane) of a tile; IEEE maximum is exact, so two chains give the same bits as one.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static T TileMaximum<T>(ref float tile, int classes) where T : struct, ISimdLanes<T>
+    {
+        T maximum = T.Create(OnlineSoftmax.EmptyMaximum), other = maximum;
+        int c = 0;
+        for (; c + 2 <= classes; c += 2)
+        {
+            maximum = T.Max(maximum, T.Load(ref tile, (nuint)(c * T.Count)));
+            other = T.Max(other, T.Load(ref tile, (nuint)((c + 1) * T.Count)));
+        }
+
+        if (c < classes)
+        {
+            maximum = T.Max(maximum, T.Load(ref tile, (nuint)(c * T.Count)));
+        }
+
+        return T.Max(maximum, other);
+    }
+
     /// <summary>
-    /// The pass-2 sums of a narrow group (see <see cref="SecondPassSums{T}"/>), from its tile, where each lane is
-    /// one row; only run when a row needs them (smoothing, probability targets, a label holding the maximum).
+    /// Pass 1 of a narrow group, against the rows' final maxima (a row of &lt; 32 classes is in L1 anyway):
+    /// Σ_{z≠m} e^{z - m} per row in double, with exactly carried differences, and the count of z = m. Returns
+    /// the counts. These are the statistics pass 2 would otherwise recompute for the loss and the true-class
+    /// gradient when the label holds the maximum (the usual case once a model trains), so the narrow layout
+    /// needs no second look at the logits except for the gradient itself and the smoothing/target terms.
     /// </summary>
-    private static SecondPassSums<T> NarrowSums<T, TShape, TInfiniteMaximum>(
-        scoped in SoftmaxPass pass, ref NarrowTile tile, in RowBlock<T> block, bool needsTerms, ref double othersInDouble)
+    private static T NarrowStatistics<T, TInfiniteMaximum>(ref float tile, int classes, T maximum, ref double othersInDouble)
+        where T : struct, ISimdLanes<T>
+        where TInfiniteMaximum : IStaticFlag
+    {
+        T zero = T.Create(0f), ties = zero;
+        for (int c = 0; c < classes; c++)
+        {
+            T exponential = LossMath.ExpOfDifference<T, TInfiniteMaximum>(maximum, T.Load(ref tile, (nuint)(c * T.Count)), out T difference);
+            T isMaximum = T.EqualTo(difference, zero);
+            T.AddWidened(T.Select(isMaximum, zero, exponential), ref othersInDouble, 0);
+            ties += T.AndBits(isMaximum, 0x3F800000); // 1f where the mask is set
+        }
+
+        return ties;
+    }
+
+    /// <summary>The per-row doubles rounded to float, as lanes (through <paramref name="scratch"/>).</summary>
+    private static T NarrowedLanes<T>(ref double values, ref float scratch) where T : struct, ISimdLanes<T>
+    {
+        for (int r = 0; r < T.Count; r++)
+        {
+            Unsafe.Add(ref scratch, r) = (float)Unsafe.Add(ref values, r);
+        }
+
+        return T.Load(ref scratch, 0);
+    }
+
+    /// <summary>t = Σ_{z≠m} e^{z - m} + (ties - 1) per row, added in double and rounded once.</summary>
+    private static T ExactSumExcludingMaximum<T>(ref double others, T ties, ref float scratch) where T : struct, ISimdLanes<T>
+    {
+        T.Store(ties - T.Create(1f), ref scratch, 0);
+        for (int r = 0; r < T.Count; r++)
+        {
+            Unsafe.Add(ref scratch, r) = (float)(Unsafe.Add(ref others, r) + Unsafe.Add(ref scratch, r));
+        }
+
+        return T.Load(ref scratch, 0);
+    }
+
+    /// <summary>Σ v_c·(m - z_c) per row of a narrow group (label smoothing and probability targets only).</summary>
+    private static T NarrowLossTerms<T, TShape, TInfiniteMaximum>(scoped in SoftmaxPass pass, ref NarrowTile tile, in RowBlock<T> block)
         where T : struct, ISimdLanes<T>
         where TShape : ISoftmaxShape
         where TInfiniteMaximum : IStaticFlag
@@ -580,25 +647,15 @@ internal static class SoftmaxRowDriver
         ref float targetTile = ref tile.Targets[0];
         ElementConstants constants = new(pass);
         RowConstants<T> row = block.Constants();
-        T differences = T.Create(0f), ties = T.Create(0f);
+        T differences = T.Create(0f);
         for (int c = 0; c < classes; c++)
         {
             nuint at = (nuint)(c * width);
             T weight = ElementWeight<T, TShape>(constants, ref targetTile, T.Create(ClassWeightAt<TShape>(pass, c)), at);
-            SecondPassSums<T> step = SecondPassStep<T, TShape, TInfiniteMaximum>(T.Load(ref logitTile, at), weight, row, needsTerms, out _);
-
-            // Σ others is kept in double per row: p_y - 1 = -Σ/(1+t) is as accurate as this sum.
-            T.AddWidened(step.Others, ref othersInDouble, 0);
-            differences += step.Differences;
-            ties += step.Ties;
+            differences += SecondPassStep<T, TShape, TInfiniteMaximum>(T.Load(ref logitTile, at), weight, row, needsTerms: true, out _).Differences;
         }
 
-        for (int r = 0; r < width; r++)
-        {
-            tile.Others[r] = (float)Unsafe.Add(ref othersInDouble, r);
-        }
-
-        return new SecondPassSums<T>(differences, T.Load(ref tile.Others[0], 0), ties);
+        return differences;
     }
 
     /// <summary>
