@@ -459,7 +459,7 @@ internal static class SoftmaxRowDriver
         T ties = finite
             ? NarrowStatistics<T, FlagUnset>(ref logitTile, classes, maximum, ref othersInDouble[0])
             : NarrowStatistics<T, FlagSet>(ref logitTile, classes, maximum, ref othersInDouble[0]);
-        T others = NarrowedLanes<T>(ref othersInDouble[0], ref tile.Others[0]);
+        T others = T.LoadNarrowed(ref othersInDouble[0]);
         T targetWeight = T.Create(0f);
         if (TShape.ProbabilityTargets)
         {
@@ -470,7 +470,7 @@ internal static class SoftmaxRowDriver
         }
 
         block.Maximum = maximum;
-        block.Sum = ExactSumExcludingMaximum<T>(ref othersInDouble[0], ties, ref tile.Others[0]);
+        block.Sum = ExactSumExcludingMaximum<T>(ref othersInDouble[0], ties);
         block.TargetWeight = targetWeight;
         block.Ignored = block.LabelLogit = block.LabelWeight = block.LabelDifference = T.Create(0f);
         bool anyActive = true;
@@ -613,27 +613,18 @@ internal static class SoftmaxRowDriver
         return ties;
     }
 
-    /// <summary>The per-row doubles rounded to float, as lanes (through <paramref name="scratch"/>).</summary>
-    private static T NarrowedLanes<T>(ref double values, ref float scratch) where T : struct, ISimdLanes<T>
-    {
-        for (int r = 0; r < T.Count; r++)
-        {
-            Unsafe.Add(ref scratch, r) = (float)Unsafe.Add(ref values, r);
-        }
-
-        return T.Load(ref scratch, 0);
-    }
-
     /// <summary>t = Σ_{z≠m} e^{z - m} + (ties - 1) per row, added in double and rounded once.</summary>
-    private static T ExactSumExcludingMaximum<T>(ref double others, T ties, ref float scratch) where T : struct, ISimdLanes<T>
+    private static T ExactSumExcludingMaximum<T>(ref double others, T ties) where T : struct, ISimdLanes<T>
     {
-        T.Store(ties - T.Create(1f), ref scratch, 0);
+        Unsafe.SkipInit(out DoubleRowLanes sums);
+        ref double sum = ref sums[0];
         for (int r = 0; r < T.Count; r++)
         {
-            Unsafe.Add(ref scratch, r) = (float)(Unsafe.Add(ref others, r) + Unsafe.Add(ref scratch, r));
+            Unsafe.Add(ref sum, r) = Unsafe.Add(ref others, r);
         }
 
-        return T.Load(ref scratch, 0);
+        T.AddWidened(ties - T.Create(1f), ref sum, 0);
+        return T.LoadNarrowed(ref sum);
     }
 
     /// <summary>Σ v_c·(m - z_c) per row of a narrow group (label smoothing and probability targets only).</summary>
@@ -967,7 +958,7 @@ internal static class SoftmaxRowDriver
     private struct NarrowTile
     {
         public ClassTile Logits, Targets;
-        public RowLanes Ignored, LabelLogits, LabelWeights, Others, LabelGradients, RowLosses;
+        public RowLanes Ignored, LabelLogits, LabelWeights, LabelGradients, RowLosses;
     }
 
     [InlineArray(Lanes * MaxNarrowRows)]

@@ -49,6 +49,9 @@ internal interface ISimdLanes<TSelf> where TSelf : struct, ISimdLanes<TSelf>
     /// <summary>Lane i = value[indices[i]], indices in [0, Count) (pure data movement).</summary>
     static abstract TSelf Permute(TSelf value, ref int indices);
 
+    /// <summary>Lane i = (float)source[i], rounded to nearest (the inverse of the widening in <see cref="AddWidened"/>).</summary>
+    static abstract TSelf LoadNarrowed(ref double source);
+
     /// <summary>destination[offset + i] += (double)value[i] for every lane i (exact widening, one double add).</summary>
     static abstract void AddWidened(TSelf value, ref double destination, nuint offset);
 
@@ -103,6 +106,7 @@ internal readonly struct ScalarLanes : ISimdLanes<ScalarLanes>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void AddWidened(ScalarLanes value, ref double destination, nuint offset) => Unsafe.Add(ref destination, offset) += value._value;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static ScalarLanes LoadStrided(ref float source, int stride) => new(source);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static ScalarLanes Permute(ScalarLanes value, ref int indices) => value;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static ScalarLanes LoadNarrowed(ref double source) => new((float)source);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static ScalarLanes ShiftLeftBits(ScalarLanes value, int count) => FromBits(Bits(value) << count);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static ScalarLanes ShiftRightArithmeticBits(ScalarLanes value, int count) => FromBits(Bits(value) >> count);

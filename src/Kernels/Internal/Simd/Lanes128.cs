@@ -61,6 +61,10 @@ internal readonly struct Lanes128 : ISimdLanes<Lanes128>
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lanes128 LoadNarrowed(ref double source) =>
+        new(Vector128.Narrow(Vector128.LoadUnsafe(ref source), Vector128.LoadUnsafe(ref source, (nuint)Vector128<double>.Count)));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void AddWidened(Lanes128 value, ref double destination, nuint offset)
     {
         nuint half = (nuint)Vector128<double>.Count;

@@ -61,6 +61,10 @@ internal readonly struct Lanes256 : ISimdLanes<Lanes256>
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lanes256 LoadNarrowed(ref double source) =>
+        new(Vector256.Narrow(Vector256.LoadUnsafe(ref source), Vector256.LoadUnsafe(ref source, (nuint)Vector256<double>.Count)));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void AddWidened(Lanes256 value, ref double destination, nuint offset)
     {
         nuint half = (nuint)Vector256<double>.Count;

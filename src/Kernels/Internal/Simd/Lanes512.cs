@@ -62,6 +62,10 @@ internal readonly struct Lanes512 : ISimdLanes<Lanes512>
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lanes512 LoadNarrowed(ref double source) =>
+        new(Vector512.Narrow(Vector512.LoadUnsafe(ref source), Vector512.LoadUnsafe(ref source, (nuint)Vector512<double>.Count)));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void AddWidened(Lanes512 value, ref double destination, nuint offset)
     {
         nuint half = (nuint)Vector512<double>.Count;
