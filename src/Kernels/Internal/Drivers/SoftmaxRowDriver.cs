@@ -173,7 +173,8 @@ internal static class SoftmaxRowDriver
             }
             else if (!TShape.ProbabilityTargets)
             {
-                gradient[label] = block.ExactLabelGradient(pass, sums.Ties, ref othersInDouble[0]).Value;
+                othersInDouble[0] += sums.Ties.Value - 1f;
+                gradient[label] = block.ExactLabelGradient(pass, ref othersInDouble[0]).Value;
             }
         }
 
@@ -460,6 +461,9 @@ internal static class SoftmaxRowDriver
             ? NarrowStatistics<T, FlagUnset>(ref logitTile, classes, maximum, ref othersInDouble[0])
             : NarrowStatistics<T, FlagSet>(ref logitTile, classes, maximum, ref othersInDouble[0]);
         T others = T.LoadNarrowed(ref othersInDouble[0]);
+
+        // From here on the buffer holds t' = Σ others + (ties - 1), which the true-class gradient also uses.
+        T.AddWidened(ties - T.Create(1f), ref othersInDouble[0], 0);
         T targetWeight = T.Create(0f);
         if (TShape.ProbabilityTargets)
         {
@@ -470,7 +474,7 @@ internal static class SoftmaxRowDriver
         }
 
         block.Maximum = maximum;
-        block.Sum = ExactSumExcludingMaximum<T>(ref othersInDouble[0], ties);
+        block.Sum = T.LoadNarrowed(ref othersInDouble[0]);
         block.TargetWeight = targetWeight;
         block.Ignored = block.LabelLogit = block.LabelWeight = block.LabelDifference = T.Create(0f);
         bool anyActive = true;
@@ -527,7 +531,7 @@ internal static class SoftmaxRowDriver
         if (TShape.WritesGradient && !TShape.ProbabilityTargets)
         {
             ref float labelGradients = ref tile.LabelGradients[0];
-            T.Store(block.ExactLabelGradient(pass, sums.Ties, ref othersInDouble[0]), ref labelGradients, 0);
+            T.Store(block.ExactLabelGradient(pass, ref othersInDouble[0]), ref labelGradients, 0);
             ReadOnlySpan<int> labels = pass.Labels.Slice(firstRow, width);
             Span<float> rowsGradient = pass.Gradient.Slice(firstRow * classes, width * classes);
             bool hasIgnoreIndex = pass.IgnoreIndex.HasValue;
@@ -601,30 +605,26 @@ internal static class SoftmaxRowDriver
         where T : struct, ISimdLanes<T>
         where TInfiniteMaximum : IStaticFlag
     {
-        T zero = T.Create(0f), ties = zero;
+        // Σ others as a float pair (TwoSum per term), widened once at the end: adding each term to a double in
+        // memory made a store-to-load chain through the classes. With ≤ 31 terms the pair holds the sum to
+        // ~2^-48 relative, and hi + lo is exact in double.
+        T zero = T.Create(0f), ties = zero, high = zero, low = zero;
         for (int c = 0; c < classes; c++)
         {
             T exponential = LossMath.ExpOfDifference<T, TInfiniteMaximum>(maximum, T.Load(ref tile, (nuint)(c * T.Count)), out T difference);
             T isMaximum = T.EqualTo(difference, zero);
-            T.AddWidened(T.Select(isMaximum, zero, exponential), ref othersInDouble, 0);
+            T term = T.Select(isMaximum, zero, exponential);
+            T sum = high + term;
+            T termApprox = sum - high;
+            T highApprox = sum - termApprox;
+            low += (high - highApprox) + (term - termApprox);
+            high = sum;
             ties += T.AndBits(isMaximum, 0x3F800000); // 1f where the mask is set
         }
 
+        T.AddWidened(high, ref othersInDouble, 0);
+        T.AddWidened(low, ref othersInDouble, 0);
         return ties;
-    }
-
-    /// <summary>t = Σ_{z≠m} e^{z - m} + (ties - 1) per row, added in double and rounded once.</summary>
-    private static T ExactSumExcludingMaximum<T>(ref double others, T ties) where T : struct, ISimdLanes<T>
-    {
-        Unsafe.SkipInit(out DoubleRowLanes sums);
-        ref double sum = ref sums[0];
-        for (int r = 0; r < T.Count; r++)
-        {
-            Unsafe.Add(ref sum, r) = Unsafe.Add(ref others, r);
-        }
-
-        T.AddWidened(ties - T.Create(1f), ref sum, 0);
-        return T.LoadNarrowed(ref sum);
     }
 
     /// <summary>Σ v_c·(m - z_c) per row of a narrow group (label smoothing and probability targets only).</summary>
@@ -825,21 +825,19 @@ internal static class SoftmaxRowDriver
         /// p_y - 1 = -t'/(1+t) when the label holds the maximum (no cancellation as p_y → 1), and directly
         /// otherwise (no cancellation between a large A'·(p_y - 1) and A' - a_y when z-loss or smoothing dominate).
         /// </summary>
-        public readonly T ExactLabelGradient(scoped in SoftmaxPass pass, T ties, ref double othersInDouble)
+        public readonly T ExactLabelGradient(scoped in SoftmaxPass pass, ref double exactSum)
         {
             Unsafe.SkipInit(out RowLanes difference);
             Unsafe.SkipInit(out RowLanes sum);
             Unsafe.SkipInit(out RowLanes totalWeight);
             Unsafe.SkipInit(out RowLanes labelWeight);
             Unsafe.SkipInit(out RowLanes logSumExp);
-            Unsafe.SkipInit(out RowLanes tieCount);
             Unsafe.SkipInit(out RowLanes labelExponential);
             T.Store(LabelDifference, ref difference[0], 0);
             T.Store(Sum, ref sum[0], 0);
             T.Store(TotalWeight, ref totalWeight[0], 0);
             T.Store(LabelWeight, ref labelWeight[0], 0);
             T.Store(LogSumExp, ref logSumExp[0], 0);
-            T.Store(ties, ref tieCount[0], 0);
             T.Store(LossMath.ExpOfDifference(Maximum, LabelLogit, out _), ref labelExponential[0], 0);
             LabelGradientConstants constants = new(pass);
             int half = Vector<double>.Count;
@@ -853,14 +851,13 @@ internal static class SoftmaxRowDriver
                 Vector.Widen(Vector.LoadUnsafe(ref totalWeight[0], at), out Vector<double> totalWeightLow, out Vector<double> totalWeightHigh);
                 Vector.Widen(Vector.LoadUnsafe(ref labelWeight[0], at), out Vector<double> labelWeightLow, out Vector<double> labelWeightHigh);
                 Vector.Widen(Vector.LoadUnsafe(ref logSumExp[0], at), out Vector<double> logSumExpLow, out Vector<double> logSumExpHigh);
-                Vector.Widen(Vector.LoadUnsafe(ref tieCount[0], at) - Vector<float>.One, out Vector<double> tiesLow, out Vector<double> tiesHigh);
                 Vector.Widen(Vector.LoadUnsafe(ref labelExponential[0], at), out Vector<double> exponentialLow, out Vector<double> exponentialHigh);
                 Vector<double> low = constants.Gradient(
-                    differenceLow, sumLow, totalWeightLow, labelWeightLow, logSumExpLow, tiesLow, exponentialLow,
-                    Vector.LoadUnsafe(ref othersInDouble, at));
+                    differenceLow, sumLow, totalWeightLow, labelWeightLow, logSumExpLow, exponentialLow,
+                    Vector.LoadUnsafe(ref exactSum, at));
                 Vector<double> high = constants.Gradient(
-                    differenceHigh, sumHigh, totalWeightHigh, labelWeightHigh, logSumExpHigh, tiesHigh, exponentialHigh,
-                    Vector.LoadUnsafe(ref othersInDouble, at + (nuint)half));
+                    differenceHigh, sumHigh, totalWeightHigh, labelWeightHigh, logSumExpHigh, exponentialHigh,
+                    Vector.LoadUnsafe(ref exactSum, at + (nuint)half));
                 Vector.Narrow(low, high).StoreUnsafe(ref difference[0], at);
             }
 
@@ -882,12 +879,11 @@ internal static class SoftmaxRowDriver
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public Vector<double> Gradient(
             Vector<double> difference, Vector<double> sum, Vector<double> totalWeight, Vector<double> labelWeight,
-            Vector<double> logSumExp, Vector<double> tiesMinusOne, Vector<double> labelExponential, Vector<double> others)
+            Vector<double> logSumExp, Vector<double> labelExponential, Vector<double> exactSum)
         {
             Vector<double> one = Vector<double>.One;
             Vector<double> denominator = one + sum;
             Vector<double> probability = labelExponential / denominator;
-            Vector<double> exactSum = others + tiesMinusOne;
             Vector<double> probabilityMinusOne = Vector.ConditionalSelect(
                 Vector.Equals(difference, Vector<double>.Zero), -exactSum / denominator, probability - one);
             Vector<double> remainder = _smoothingShare * (_classWeightSum - labelWeight);
