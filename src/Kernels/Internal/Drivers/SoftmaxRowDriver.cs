@@ -32,17 +32,22 @@ internal ref struct SoftmaxPass
 }
 
 /// <summary>
-/// Walks the rows of a softmax cross-entropy. Pass 1 reads a row once for its online max/sum statistics
-/// (<see cref="OnlineSoftmax"/>); pass 2 reads it again to write the gradient and to sum what needs the final
-/// maximum (smoothing and probability-target loss terms, and Σc≠y e^{z_c - m} when the label holds the maximum);
-/// it is skipped when nothing needs it. Per-row scalars then finish the loss and the true-class gradient.
+/// Walks the rows of a softmax cross-entropy: a statistics pass (row maximum m and t = Σ e^{z - m} without the
+/// maximum's own 1), then a gradient pass that also sums what needs the final maximum (smoothing and
+/// probability-target loss terms, and Σc≠y e^{z_c - m} in double when the label holds the maximum); the second
+/// pass is skipped when nothing needs it. Per-row math then finishes the loss and the true-class gradient.
 /// </summary>
 /// <remarks>
-/// Two layouts, chosen by C alone so every ISA computes the same bits. Rows of at least
-/// <see cref="BlockedSum.LaneCount"/> classes are spread over that many logical lanes (merged by a fixed tree) and
-/// finished one at a time. Shorter rows go through a small stack tile, transposed so that each vector lane holds
-/// one row and classes are visited in order 0..C-1, and are finished a vector of rows at a time: a row of 10
-/// classes would otherwise fill a third of a vector and spend its time in tails and per-row scalar code.
+/// Two layouts, chosen by C alone so every ISA computes the same bits.
+/// Rows of at least <see cref="BlockedSum.LaneCount"/> classes are spread over that many logical lanes and
+/// finished one at a time: pass 1 takes the row in L1-sized chunks (<see cref="OnlineSoftmax.AddChunk{T}"/>:
+/// the chunk's lane maxima, then one exponential per element), lanes merged by a fixed tree; pass 2 writes the
+/// gradient. The row is read from memory twice and written once.
+/// Shorter rows are taken T.Count at a time into a small stack tile, transposed so that each vector lane holds
+/// one row and classes are visited in order 0..C-1 (a row of 10 classes would otherwise fill a third of a
+/// vector and spend its time in tails and per-row scalar code). Pass 1 runs on the tile against the rows' final
+/// maxima, which already gives the exact Σ others; the gradient is then written straight from the logits in
+/// row-major order, each element taking its row's constants by a lane permutation.
 /// Both layouts share the per-element steps and the per-row math (<see cref="RowBlock{T}"/>), written once over lanes.
 /// </remarks>
 [SkipLocalsInit]
@@ -455,7 +460,7 @@ internal static class SoftmaxRowDriver
         Unsafe.SkipInit(out RowBlock<T> block);
         Unsafe.SkipInit(out DoubleRowLanes othersInDouble);
         ((Span<double>)othersInDouble).Clear();
-        T maximum = TileMaximum<T>(ref logitTile, classes);
+        T maximum = OnlineSoftmax.StridedMaximum(T.Create(OnlineSoftmax.EmptyMaximum), ref logitTile, (nuint)classes, (nuint)width);
         bool finite = !LossMath.AnyNonFinite(maximum);
         T ties = finite
             ? NarrowStatistics<T, FlagUnset>(ref logitTile, classes, maximum, ref othersInDouble[0])
@@ -572,26 +577,6 @@ internal static class SoftmaxRowDriver
         }
 
         return total;
-    }
-
-    /// <summary>The largest logit of each row (lane) of a tile; IEEE maximum is exact, so two chains give the same bits as one.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static T TileMaximum<T>(ref float tile, int classes) where T : struct, ISimdLanes<T>
-    {
-        T maximum = T.Create(OnlineSoftmax.EmptyMaximum), other = maximum;
-        int c = 0;
-        for (; c + 2 <= classes; c += 2)
-        {
-            maximum = T.Max(maximum, T.Load(ref tile, (nuint)(c * T.Count)));
-            other = T.Max(other, T.Load(ref tile, (nuint)((c + 1) * T.Count)));
-        }
-
-        if (c < classes)
-        {
-            maximum = T.Max(maximum, T.Load(ref tile, (nuint)(c * T.Count)));
-        }
-
-        return T.Max(maximum, other);
     }
 
     /// <summary>

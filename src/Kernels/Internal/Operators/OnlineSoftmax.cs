@@ -11,7 +11,8 @@ namespace Kernels.Internal.Operators;
 /// <remarks>
 /// Keeping the maximum's own 1 out of t is what keeps the loss and the true-class gradient accurate when the label
 /// holds the maximum: lse - z_y = log1p(t) and p_y - 1 = -t/(1 + t), with no 1 + t - 1 cancellation.
-/// One merge rule serves everything: adding a logit x is merging (x, 0); an empty state is (-∞, -1), which any
+/// Streams are added a chunk at a time (<see cref="AddChunk{T}"/>); partial states are combined by one merge
+/// rule, which also adds single logits (a logit x is the state (x, 0)); an empty state is (-∞, -1), which any
 /// merge absorbs exactly. Merging (ma, ta) with (mb, tb), ma ≥ mb: t = ta + (tb + 1)·e^{-(ma - mb)}.
 /// Differences of equal logits are read as 0 (so equal infinities share probability instead of giving NaN);
 /// NaN propagates through both m (IEEE max) and t.
@@ -39,8 +40,7 @@ internal static class OnlineSoftmax
     /// </summary>
     /// <remarks>
     /// The chunk's maximum first, then one exponential per element against it: merging element by element costs
-    /// an exponential, two selects and a dependent multiply-add per element, twice the work. Two running maxima
-    /// give the same bits as one (IEEE maximum is exact, commutative and associative). The maxima's 1s are
+    /// an exponential, two selects and a dependent multiply-add per element, twice the work. The maxima's 1s are
     /// counted, not added: a sum that holds them sits near 1, and each addition of a small term would then cost
     /// up to 2^-25 absolute, which the gradient e^{z - m}/(1 + t) showed as 8 ulp at C = 1000.
     /// Only a chunk whose maximum is ±∞ or NaN in some lane needs <see cref="DifferenceFromMaximum{T}"/>: for
@@ -49,20 +49,7 @@ internal static class OnlineSoftmax
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void AddChunk<T>(ref T maximum, ref T sum, ref T ties, ref float first, nuint count, nuint stride) where T : struct, ISimdLanes<T>
     {
-        T chunkMaximum = maximum, otherMaximum = maximum;
-        nuint k = 0;
-        for (; k + 2 <= count; k += 2)
-        {
-            chunkMaximum = T.Max(chunkMaximum, T.Load(ref first, k * stride));
-            otherMaximum = T.Max(otherMaximum, T.Load(ref first, (k + 1) * stride));
-        }
-
-        if (k < count)
-        {
-            chunkMaximum = T.Max(chunkMaximum, T.Load(ref first, k * stride));
-        }
-
-        chunkMaximum = T.Max(chunkMaximum, otherMaximum);
+        T chunkMaximum = StridedMaximum(maximum, ref first, count, stride);
         T zero = T.Create(0f);
 
         // A larger maximum turns the old maxima into ordinary terms: s ← (s + c)·e^{m_old - m}, c ← 0.
@@ -72,7 +59,7 @@ internal static class OnlineSoftmax
         T c = T.Select(increased, zero, ties);
         if (LossMath.AnyNonFinite(chunkMaximum))
         {
-            for (k = 0; k < count; k++)
+            for (nuint k = 0; k < count; k++)
             {
                 T logit = T.Load(ref first, k * stride);
                 AddTerm(ref s, ref c, logit, chunkMaximum, LossMath.ExpNonPositive(-DifferenceFromMaximum(chunkMaximum, logit)));
@@ -80,7 +67,7 @@ internal static class OnlineSoftmax
         }
         else
         {
-            for (k = 0; k < count; k++)
+            for (nuint k = 0; k < count; k++)
             {
                 T logit = T.Load(ref first, k * stride);
                 AddTerm(ref s, ref c, logit, chunkMaximum, LossMath.ExpNonPositive(logit - chunkMaximum));
@@ -90,6 +77,29 @@ internal static class OnlineSoftmax
         maximum = chunkMaximum;
         sum = s;
         ties = c;
+    }
+
+    /// <summary>
+    /// max(<paramref name="initial"/>, first[k·stride + lane] for k &lt; count), per lane. Two running maxima give
+    /// the same bits as one: IEEE maximum is exact, commutative and associative (NaN wins, -0 &lt; +0).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T StridedMaximum<T>(T initial, ref float first, nuint count, nuint stride) where T : struct, ISimdLanes<T>
+    {
+        T maximum = initial, other = initial;
+        nuint k = 0;
+        for (; k + 2 <= count; k += 2)
+        {
+            maximum = T.Max(maximum, T.Load(ref first, k * stride));
+            other = T.Max(other, T.Load(ref first, (k + 1) * stride));
+        }
+
+        if (k < count)
+        {
+            maximum = T.Max(maximum, T.Load(ref first, k * stride));
+        }
+
+        return T.Max(maximum, other);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
