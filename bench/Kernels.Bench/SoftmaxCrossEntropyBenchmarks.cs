@@ -80,6 +80,19 @@ public class SoftmaxCrossEntropyBenchmarks : IReferenceCostSource, IQuickRunBenc
     [ReturnsCost]
     public float TensorPrimitivesComposition() => composition.CostAndGradient(logits, labels, gradient);
 
+    /// <summary>
+    /// No arithmetic at all: the logits copied into the gradient buffer, i.e. reading the input once and writing
+    /// the output once, which any implementation (fused or composed) must do. Not a target: it shows how much of
+    /// the composition's time is left to win at each shape.
+    /// </summary>
+    /// <returns>An element of the result, so the work is observable.</returns>
+    [Benchmark]
+    public float CopyFloor()
+    {
+        logits.AsSpan().CopyTo(gradient);
+        return gradient[^1];
+    }
+
     /// <summary>The fused kernel under test.</summary>
     /// <returns>The cost.</returns>
     [Benchmark]
