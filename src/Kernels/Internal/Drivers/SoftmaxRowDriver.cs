@@ -259,7 +259,7 @@ internal static class SoftmaxRowDriver
 
         block.Maximum = ScalarLanes.Create(maxima);
         block.Sum = ScalarLanes.Create(sums);
-        block.TargetWeight = ScalarLanes.Create((float)targetWeight.Total());
+        block.TargetWeight = ScalarLanes.Create(TShape.ProbabilityTargets ? (float)targetWeight.Total() : 0f);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
