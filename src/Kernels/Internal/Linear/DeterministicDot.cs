@@ -21,15 +21,17 @@ internal static class DeterministicDot
 
     /// <summary>
     /// logits[r] = rows[r]·w + bias for a row-major block of logits.Length rows of w.Length elements, each row's dot
-    /// with the same bits as <see cref="Compute"/>.
+    /// with the same bits as <see cref="Compute"/>. If <paramref name="prefetchBytes"/> is not 0, the cache lines that
+    /// far past the rows are requested while the rows are read (a hint only: it changes no result).
     /// </summary>
     /// <remarks>
-    /// On Vector512, when every row is whole 32-lane groups, 16 rows are reduced at once: the lane tree's levels
+    /// <para>On Vector512, when every row is whole 32-lane groups, 16 rows are reduced at once: the lane tree's levels
     /// 8, 4, 2 and 1 are lane-wise additions, so pairs of rows can share one addition per level by shuffling their
     /// halves side by side. That replaces 16 separate horizontal reductions (each a chain of dependent shuffles)
-    /// by 15 additions in all, with every lane adding the same two numbers as <see cref="LaneTree"/>.
+    /// by 15 additions in all, with every lane adding the same two numbers as <see cref="LaneTree"/>.</para>
+    /// <para>Only that path prefetches: the per-row path is bound by its own arithmetic, not by the reads.</para>
     /// </remarks>
-    public static void ComputeRows(ReadOnlySpan<float> rows, ReadOnlySpan<float> w, float bias, Span<float> logits)
+    public static void ComputeRows(ReadOnlySpan<float> rows, ReadOnlySpan<float> w, float bias, Span<float> logits, nint prefetchBytes = 0)
     {
         int d = w.Length, count = logits.Length, r = 0;
         if (Vector512.IsHardwareAccelerated && Avx512F.IsSupported && d > 0 && d % Lanes == 0)
@@ -39,7 +41,7 @@ internal static class DeterministicDot
             ref float z = ref MemoryMarshal.GetReference(logits);
             for (; r + TransposedRows <= count; r += TransposedRows)
             {
-                Rows16(ref Unsafe.Add(ref x, (nint)r * d), ref ws, (nuint)d, bias, ref Unsafe.Add(ref z, r));
+                Rows16(ref Unsafe.Add(ref x, (nint)r * d), ref ws, (nuint)d, bias, ref Unsafe.Add(ref z, r), prefetchBytes);
             }
         }
 
@@ -125,13 +127,13 @@ internal static class DeterministicDot
     }
 
     /// <summary>16 rows of <see cref="ComputeInRegisters"/> (d a positive multiple of 32), reduced together.</summary>
-    private static void Rows16(ref float x, ref float w, nuint d, float bias, ref float logits)
+    private static void Rows16(ref float x, ref float w, nuint d, float bias, ref float logits, nint prefetchBytes)
     {
         // Level 16 of the tree for 4 rows at a time, then levels 8 and 4 pair them into one vector: 4 lanes per row.
-        Vector512<float> rows0 = Quad(ref x, ref w, d);
-        Vector512<float> rows4 = Quad(ref Unsafe.Add(ref x, 4 * d), ref w, d);
-        Vector512<float> rows8 = Quad(ref Unsafe.Add(ref x, 8 * d), ref w, d);
-        Vector512<float> rows12 = Quad(ref Unsafe.Add(ref x, 12 * d), ref w, d);
+        Vector512<float> rows0 = Quad(ref x, ref w, d, prefetchBytes);
+        Vector512<float> rows4 = Quad(ref Unsafe.Add(ref x, 4 * d), ref w, d, prefetchBytes);
+        Vector512<float> rows8 = Quad(ref Unsafe.Add(ref x, 8 * d), ref w, d, prefetchBytes);
+        Vector512<float> rows12 = Quad(ref Unsafe.Add(ref x, 12 * d), ref w, d, prefetchBytes);
 
         // Level 2 (lanes 0+2, 1+3 of each row), then level 1: 128-bit lane q, element p now holds row 4p + q.
         Vector512<float> pairs0 = Avx512F.Shuffle(rows0, rows4, 0x44) + Avx512F.Shuffle(rows0, rows4, 0xEE);
@@ -143,11 +145,22 @@ internal static class DeterministicDot
 
     /// <summary>
     /// Four rows' lanes through levels 16, 8 and 4 of the tree: 128-bit lane q holds lanes 0-3 of row q. The rows'
-    /// dots run side by side so that their eight dependency chains overlap.
+    /// dots run side by side so that their eight dependency chains overlap. Their lines <paramref name="prefetchBytes"/>
+    /// further on are requested first, one hint per 64 bytes (the pointer is not kept: a hint cannot fault, and a GC
+    /// moving the array in between only makes the hints useless).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> Quad(ref float x, ref float w, nuint d)
+    private static unsafe Vector512<float> Quad(ref float x, ref float w, nuint d, nint prefetchBytes)
     {
+        if (prefetchBytes != 0 && Sse.IsSupported)
+        {
+            byte* ahead = (byte*)Unsafe.AsPointer(ref x) + prefetchBytes;
+            for (nuint offset = 0; offset < 4 * sizeof(float) * d; offset += 64)
+            {
+                Sse.Prefetch0(ahead + offset);
+            }
+        }
+
         ref float x1 = ref Unsafe.Add(ref x, d);
         ref float x2 = ref Unsafe.Add(ref x, 2 * d);
         ref float x3 = ref Unsafe.Add(ref x, 3 * d);
