@@ -60,7 +60,7 @@ internal static class DeterministicDot
 
         if (Vector256.IsHardwareAccelerated)
         {
-            return Compute<Lanes256>(x, w);
+            return ComputeInRegisters256(x, w);
         }
 
         return Vector128.IsHardwareAccelerated ? Compute<Lanes128>(x, w) : Compute<ScalarLanes>(x, w);
@@ -121,6 +121,41 @@ internal static class DeterministicDot
         // LaneTree's levels 16, 8, 4, 2, 1 on registers: the same lane-wise additions in the same order.
         Vector512<float> sum16 = low + high;
         Vector256<float> sum8 = sum16.GetLower() + sum16.GetUpper();
+        Vector128<float> sum4 = sum8.GetLower() + sum8.GetUpper();
+        Vector128<float> sum2 = sum4 + Vector128.Shuffle(sum4, Vector128.Create(2, 3, 2, 3));
+        return sum2.ToScalar() + sum2.GetElement(1);
+    }
+
+    /// <summary>
+    /// <see cref="ComputeInRegisters"/> on Vector256: lanes 0-7, 8-15, 16-23 and 24-31 in four registers, the same
+    /// FMAs per lane and the same tree (level 16 adds the third register to the first and the fourth to the second).
+    /// </summary>
+    private static float ComputeInRegisters256(ReadOnlySpan<float> x, ReadOnlySpan<float> w)
+    {
+        ref float xs = ref MemoryMarshal.GetReference(x);
+        ref float ws = ref MemoryMarshal.GetReference(w);
+        nuint length = (nuint)x.Length, i = 0;
+        Vector256<float> lanes0 = Vector256<float>.Zero, lanes8 = lanes0, lanes16 = lanes0, lanes24 = lanes0;
+        for (; i + Lanes <= length; i += Lanes)
+        {
+            lanes0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref xs, i), Vector256.LoadUnsafe(ref ws, i), lanes0);
+            lanes8 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref xs, i + 8), Vector256.LoadUnsafe(ref ws, i + 8), lanes8);
+            lanes16 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref xs, i + 16), Vector256.LoadUnsafe(ref ws, i + 16), lanes16);
+            lanes24 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref xs, i + 24), Vector256.LoadUnsafe(ref ws, i + 24), lanes24);
+        }
+
+        if (i < length)
+        {
+            Unsafe.SkipInit(out LaneBuffer buffer);
+            ref float lanes = ref buffer[0];
+            lanes0.StoreUnsafe(ref lanes);
+            lanes8.StoreUnsafe(ref lanes, 8);
+            lanes16.StoreUnsafe(ref lanes, 16);
+            lanes24.StoreUnsafe(ref lanes, 24);
+            return FinishWithTail(ref xs, ref ws, i, length, ref lanes);
+        }
+
+        Vector256<float> sum8 = (lanes0 + lanes16) + (lanes8 + lanes24);
         Vector128<float> sum4 = sum8.GetLower() + sum8.GetUpper();
         Vector128<float> sum2 = sum4 + Vector128.Shuffle(sum4, Vector128.Create(2, 3, 2, 3));
         return sum2.ToScalar() + sum2.GetElement(1);
