@@ -181,8 +181,9 @@ internal static class DeterministicDot
     /// <summary>
     /// Four rows' lanes through levels 16, 8 and 4 of the tree: 128-bit lane q holds lanes 0-3 of row q. The rows'
     /// dots run side by side so that their eight dependency chains overlap. Their lines <paramref name="prefetchBytes"/>
-    /// further on are requested first, one hint per 64 bytes (the pointer is not kept: a hint cannot fault, and a GC
-    /// moving the array in between only makes the hints useless).
+    /// further on are requested first, one hint per 64 bytes, eight per loop step (four rows of d, a multiple of 32,
+    /// are a multiple of 512 bytes; a loop step per hint cost as many instructions as the dots' own). The pointer is
+    /// not kept: a hint cannot fault, and a GC moving the array in between only makes the hints useless.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static unsafe Vector512<float> Quad(ref float x, ref float w, nuint d, nint prefetchBytes)
@@ -190,9 +191,16 @@ internal static class DeterministicDot
         if (prefetchBytes != 0 && Sse.IsSupported)
         {
             byte* ahead = (byte*)Unsafe.AsPointer(ref x) + prefetchBytes;
-            for (nuint offset = 0; offset < 4 * sizeof(float) * d; offset += 64)
+            for (nuint offset = 0; offset < 4 * sizeof(float) * d; offset += 8 * 64)
             {
                 Sse.Prefetch0(ahead + offset);
+                Sse.Prefetch0(ahead + offset + 64);
+                Sse.Prefetch0(ahead + offset + (2 * 64));
+                Sse.Prefetch0(ahead + offset + (3 * 64));
+                Sse.Prefetch0(ahead + offset + (4 * 64));
+                Sse.Prefetch0(ahead + offset + (5 * 64));
+                Sse.Prefetch0(ahead + offset + (6 * 64));
+                Sse.Prefetch0(ahead + offset + (7 * 64));
             }
         }
 
