@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using Kernels.Internal.Simd;
 
 namespace Kernels.Internal.Linear;
@@ -118,20 +119,28 @@ internal static class AxpyAccumulator
     /// <summary>
     /// <see cref="AddBlock{T}"/> for two consecutive blocks of <paramref name="blockRows"/> rows each (deltas and rows
     /// hold both, the first block first): the same two chains per column and the same two additions into the
-    /// accumulator, in the same order, so the same bits as two calls.
+    /// accumulator, in the same order, so the same bits as two calls. If <paramref name="next"/> (rows laid out like
+    /// <paramref name="rows"/>) is not empty, its lines are requested in step with the rows read here.
     /// </summary>
     /// <remarks>
-    /// The two blocks' chains are independent until they reach the accumulator, so carrying them side by side
+    /// <para>The two blocks' chains are independent until they reach the accumulator, so carrying them side by side
     /// doubles the FMAs in flight where a block alone has too few columns to hide the FMA latency (d = 64 is four
-    /// Vector512 chains), and halves the per-block overhead.
+    /// Vector512 chains), and halves the per-block overhead.</para>
+    /// <para>The rows here are already in L1, so without <paramref name="next"/> this loop, like the loss before it,
+    /// issues no memory traffic, and the next pair's dots wait on memory. One hint per cache line of the next pair
+    /// (of the columns the vector loops read), spread over the rows here, keeps the stream going meanwhile.</para>
     /// </remarks>
-    public static void AddBlockPair<T>(ReadOnlySpan<float> deltas, ReadOnlySpan<float> rows, int blockRows, Span<float> accumulator) where T : struct, ISimdLanes<T>
+    public static unsafe void AddBlockPair<T>(ReadOnlySpan<float> deltas, ReadOnlySpan<float> rows, int blockRows, Span<float> accumulator, ReadOnlySpan<float> next = default) where T : struct, ISimdLanes<T>
     {
         ref float delta = ref MemoryMarshal.GetReference(deltas);
         ref float x = ref MemoryMarshal.GetReference(rows);
         ref float acc = ref MemoryMarshal.GetReference(accumulator);
         nuint d = (nuint)accumulator.Length, count = (nuint)blockRows, j = 0, c = (nuint)T.Count, second = count * d;
         ref float secondDelta = ref Unsafe.Add(ref delta, count);
+
+        // Hints only (see PrefetchVectors); where the instruction does not exist none is given.
+        bool prefetch = Sse.IsSupported && !next.IsEmpty;
+        nint ahead = prefetch ? Unsafe.ByteOffset(ref x, ref MemoryMarshal.GetReference(next)) : 0;
         for (; j + (4 * c) <= d; j += 4 * c)
         {
             T s0 = T.Create(0f), s1 = s0, s2 = s0, s3 = s0, t0 = s0, t1 = s0, t2 = s0, t3 = s0;
@@ -141,6 +150,12 @@ internal static class AxpyAccumulator
                 T dt = T.Create(Unsafe.Add(ref secondDelta, r));
                 ref float row = ref Unsafe.Add(ref x, (r * d) + j);
                 ref float secondRow = ref Unsafe.Add(ref row, second);
+                if (prefetch)
+                {
+                    PrefetchVectors<T>(ref row, ahead, 4);
+                    PrefetchVectors<T>(ref secondRow, ahead, 4);
+                }
+
                 s0 = T.FusedMultiplyAdd(ds, T.Load(ref row, 0), s0);
                 t0 = T.FusedMultiplyAdd(dt, T.Load(ref secondRow, 0), t0);
                 s1 = T.FusedMultiplyAdd(ds, T.Load(ref row, c), s1);
@@ -163,6 +178,12 @@ internal static class AxpyAccumulator
             T s = T.Create(0f), t = s;
             for (nuint r = 0; r < count; r++)
             {
+                if (prefetch)
+                {
+                    PrefetchVectors<T>(ref Unsafe.Add(ref x, (r * d) + j), ahead, 1);
+                    PrefetchVectors<T>(ref Unsafe.Add(ref x, second + (r * d) + j), ahead, 1);
+                }
+
                 s = T.FusedMultiplyAdd(T.Create(Unsafe.Add(ref delta, r)), T.Load(ref x, (r * d) + j), s);
                 t = T.FusedMultiplyAdd(T.Create(Unsafe.Add(ref secondDelta, r)), T.Load(ref x, second + (r * d) + j), t);
             }
@@ -180,6 +201,21 @@ internal static class AxpyAccumulator
             }
 
             Unsafe.Add(ref acc, j) = Unsafe.Add(ref acc, j) + s + t;
+        }
+    }
+
+    /// <summary>
+    /// Asks for the lines of <paramref name="vectors"/> vectors at <paramref name="ahead"/> bytes past
+    /// <paramref name="source"/> (one hint per 64 bytes). A hint cannot fault, so an address past the data is harmless,
+    /// and the pointer is not kept: a GC moving the array in between only makes one hint useless.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void PrefetchVectors<T>(ref float source, nint ahead, int vectors) where T : struct, ISimdLanes<T>
+    {
+        byte* address = (byte*)Unsafe.AsPointer(ref source) + ahead;
+        for (int offset = 0; offset < vectors * sizeof(float) * T.Count; offset += 64)
+        {
+            Sse.Prefetch0(address + offset);
         }
     }
 

@@ -21,15 +21,17 @@ internal static class DeterministicDot
 
     /// <summary>
     /// logits[r] = rows[r]·w + bias for a row-major block of logits.Length rows of w.Length elements, each row's dot
-    /// with the same bits as <see cref="Compute"/>.
+    /// with the same bits as <see cref="Compute"/>. If <paramref name="prefetchBytes"/> is not 0, the cache lines that
+    /// far past the rows are requested while the rows are read (a hint only: it changes no result).
     /// </summary>
     /// <remarks>
-    /// On Vector512, when every row is whole 32-lane groups, 16 rows are reduced at once: the lane tree's levels
+    /// <para>On Vector512, when every row is whole 32-lane groups, 16 rows are reduced at once: the lane tree's levels
     /// 8, 4, 2 and 1 are lane-wise additions, so pairs of rows can share one addition per level by shuffling their
     /// halves side by side. That replaces 16 separate horizontal reductions (each a chain of dependent shuffles)
-    /// by 15 additions in all, with every lane adding the same two numbers as <see cref="LaneTree"/>.
+    /// by 15 additions in all, with every lane adding the same two numbers as <see cref="LaneTree"/>.</para>
+    /// <para>Only that path prefetches: the per-row path is bound by its own arithmetic, not by the reads.</para>
     /// </remarks>
-    public static void ComputeRows(ReadOnlySpan<float> rows, ReadOnlySpan<float> w, float bias, Span<float> logits)
+    public static void ComputeRows(ReadOnlySpan<float> rows, ReadOnlySpan<float> w, float bias, Span<float> logits, nint prefetchBytes = 0)
     {
         int d = w.Length, count = logits.Length, r = 0;
         if (Vector512.IsHardwareAccelerated && Avx512F.IsSupported && d > 0 && d % Lanes == 0)
@@ -39,7 +41,7 @@ internal static class DeterministicDot
             ref float z = ref MemoryMarshal.GetReference(logits);
             for (; r + TransposedRows <= count; r += TransposedRows)
             {
-                Rows16(ref Unsafe.Add(ref x, (nint)r * d), ref ws, (nuint)d, bias, ref Unsafe.Add(ref z, r));
+                Rows16(ref Unsafe.Add(ref x, (nint)r * d), ref ws, (nuint)d, bias, ref Unsafe.Add(ref z, r), prefetchBytes);
             }
         }
 
@@ -58,7 +60,7 @@ internal static class DeterministicDot
 
         if (Vector256.IsHardwareAccelerated)
         {
-            return Compute<Lanes256>(x, w);
+            return ComputeInRegisters256(x, w);
         }
 
         return Vector128.IsHardwareAccelerated ? Compute<Lanes128>(x, w) : Compute<ScalarLanes>(x, w);
@@ -124,14 +126,49 @@ internal static class DeterministicDot
         return sum2.ToScalar() + sum2.GetElement(1);
     }
 
+    /// <summary>
+    /// <see cref="ComputeInRegisters"/> on Vector256: lanes 0-7, 8-15, 16-23 and 24-31 in four registers, the same
+    /// FMAs per lane and the same tree (level 16 adds the third register to the first and the fourth to the second).
+    /// </summary>
+    private static float ComputeInRegisters256(ReadOnlySpan<float> x, ReadOnlySpan<float> w)
+    {
+        ref float xs = ref MemoryMarshal.GetReference(x);
+        ref float ws = ref MemoryMarshal.GetReference(w);
+        nuint length = (nuint)x.Length, i = 0;
+        Vector256<float> lanes0 = Vector256<float>.Zero, lanes8 = lanes0, lanes16 = lanes0, lanes24 = lanes0;
+        for (; i + Lanes <= length; i += Lanes)
+        {
+            lanes0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref xs, i), Vector256.LoadUnsafe(ref ws, i), lanes0);
+            lanes8 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref xs, i + 8), Vector256.LoadUnsafe(ref ws, i + 8), lanes8);
+            lanes16 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref xs, i + 16), Vector256.LoadUnsafe(ref ws, i + 16), lanes16);
+            lanes24 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref xs, i + 24), Vector256.LoadUnsafe(ref ws, i + 24), lanes24);
+        }
+
+        if (i < length)
+        {
+            Unsafe.SkipInit(out LaneBuffer buffer);
+            ref float lanes = ref buffer[0];
+            lanes0.StoreUnsafe(ref lanes);
+            lanes8.StoreUnsafe(ref lanes, 8);
+            lanes16.StoreUnsafe(ref lanes, 16);
+            lanes24.StoreUnsafe(ref lanes, 24);
+            return FinishWithTail(ref xs, ref ws, i, length, ref lanes);
+        }
+
+        Vector256<float> sum8 = (lanes0 + lanes16) + (lanes8 + lanes24);
+        Vector128<float> sum4 = sum8.GetLower() + sum8.GetUpper();
+        Vector128<float> sum2 = sum4 + Vector128.Shuffle(sum4, Vector128.Create(2, 3, 2, 3));
+        return sum2.ToScalar() + sum2.GetElement(1);
+    }
+
     /// <summary>16 rows of <see cref="ComputeInRegisters"/> (d a positive multiple of 32), reduced together.</summary>
-    private static void Rows16(ref float x, ref float w, nuint d, float bias, ref float logits)
+    private static void Rows16(ref float x, ref float w, nuint d, float bias, ref float logits, nint prefetchBytes)
     {
         // Level 16 of the tree for 4 rows at a time, then levels 8 and 4 pair them into one vector: 4 lanes per row.
-        Vector512<float> rows0 = Quad(ref x, ref w, d);
-        Vector512<float> rows4 = Quad(ref Unsafe.Add(ref x, 4 * d), ref w, d);
-        Vector512<float> rows8 = Quad(ref Unsafe.Add(ref x, 8 * d), ref w, d);
-        Vector512<float> rows12 = Quad(ref Unsafe.Add(ref x, 12 * d), ref w, d);
+        Vector512<float> rows0 = Quad(ref x, ref w, d, prefetchBytes);
+        Vector512<float> rows4 = Quad(ref Unsafe.Add(ref x, 4 * d), ref w, d, prefetchBytes);
+        Vector512<float> rows8 = Quad(ref Unsafe.Add(ref x, 8 * d), ref w, d, prefetchBytes);
+        Vector512<float> rows12 = Quad(ref Unsafe.Add(ref x, 12 * d), ref w, d, prefetchBytes);
 
         // Level 2 (lanes 0+2, 1+3 of each row), then level 1: 128-bit lane q, element p now holds row 4p + q.
         Vector512<float> pairs0 = Avx512F.Shuffle(rows0, rows4, 0x44) + Avx512F.Shuffle(rows0, rows4, 0xEE);
@@ -143,11 +180,30 @@ internal static class DeterministicDot
 
     /// <summary>
     /// Four rows' lanes through levels 16, 8 and 4 of the tree: 128-bit lane q holds lanes 0-3 of row q. The rows'
-    /// dots run side by side so that their eight dependency chains overlap.
+    /// dots run side by side so that their eight dependency chains overlap. Their lines <paramref name="prefetchBytes"/>
+    /// further on are requested first, one hint per 64 bytes, eight per loop step (four rows of d, a multiple of 32,
+    /// are a multiple of 512 bytes; a loop step per hint cost as many instructions as the dots' own). The pointer is
+    /// not kept: a hint cannot fault, and a GC moving the array in between only makes the hints useless.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> Quad(ref float x, ref float w, nuint d)
+    private static unsafe Vector512<float> Quad(ref float x, ref float w, nuint d, nint prefetchBytes)
     {
+        if (prefetchBytes != 0 && Sse.IsSupported)
+        {
+            byte* ahead = (byte*)Unsafe.AsPointer(ref x) + prefetchBytes;
+            for (nuint offset = 0; offset < 4 * sizeof(float) * d; offset += 8 * 64)
+            {
+                Sse.Prefetch0(ahead + offset);
+                Sse.Prefetch0(ahead + offset + 64);
+                Sse.Prefetch0(ahead + offset + (2 * 64));
+                Sse.Prefetch0(ahead + offset + (3 * 64));
+                Sse.Prefetch0(ahead + offset + (4 * 64));
+                Sse.Prefetch0(ahead + offset + (5 * 64));
+                Sse.Prefetch0(ahead + offset + (6 * 64));
+                Sse.Prefetch0(ahead + offset + (7 * 64));
+            }
+        }
+
         ref float x1 = ref Unsafe.Add(ref x, d);
         ref float x2 = ref Unsafe.Add(ref x, 2 * d);
         ref float x3 = ref Unsafe.Add(ref x, 3 * d);
