@@ -38,14 +38,13 @@ internal ref struct SoftmaxPass
 /// pass is skipped when nothing needs it. Per-row math then finishes the loss and the true-class gradient.
 /// </summary>
 /// <remarks>
-/// Two layouts, chosen by C alone so every ISA computes the same bits.
-/// Rows of at least <see cref="BlockedSum.LaneCount"/> classes are spread over that many logical lanes and
-/// finished one at a time: pass 1 takes the row in L1-sized chunks (<see cref="OnlineSoftmax.AddChunk{T}"/>:
+/// Two layouts, chosen by C alone (<see cref="NarrowClassLimit"/>) so every ISA computes the same bits.
+/// Wide rows are spread over <see cref="BlockedSum.LaneCount"/> logical lanes and finished one at a time: pass 1 takes the row in L1-sized chunks (<see cref="OnlineSoftmax.AddChunk{T}"/>:
 /// the chunk's lane maxima, then one exponential per element), lanes merged by a fixed tree; pass 2 writes the
 /// gradient. The row is read from memory twice and written once.
-/// Shorter rows are taken T.Count at a time into a small stack tile, transposed so that each vector lane holds
-/// one row and classes are visited in order 0..C-1 (a row of 10 classes would otherwise fill a third of a
-/// vector and spend its time in tails and per-row scalar code). Pass 1 runs on the tile against the rows' final
+/// Narrower rows are taken T.Count at a time into a stack tile, transposed so that each vector lane holds one
+/// row and classes are visited in order 0..C-1 (a row of 10 classes would otherwise fill a third of a vector
+/// and spend its time in tails and per-row scalar code), and finished a vector of rows at a time. Pass 1 runs on the tile against the rows' final
 /// maxima, which already gives the exact Σ others; the gradient is then written straight from the logits in
 /// row-major order, each element taking its row's constants by a lane permutation.
 /// Both layouts share the per-element steps and the per-row math (<see cref="RowBlock{T}"/>), written once over lanes.
@@ -55,6 +54,9 @@ internal static class SoftmaxRowDriver
 {
     private const int Lanes = BlockedSum.LaneCount;
     private const int MaxNarrowRows = 16;
+
+    /// <summary>Rows of fewer classes take the narrow layout (one row per lane); see the remarks.</summary>
+    private const int NarrowClassLimit = 256;
 
     /// <summary>
     /// Elements per pass-1 chunk (8 KB): small enough that the chunk's second visit (its exponentials, after its
@@ -101,7 +103,7 @@ internal static class SoftmaxRowDriver
         int classes = pass.ClassCount;
         int rows = pass.Logits.Length / classes;
         double total = 0;
-        if (classes >= Lanes)
+        if (classes >= NarrowClassLimit)
         {
             for (int row = 0; row < rows; row++)
             {
@@ -112,14 +114,17 @@ internal static class SoftmaxRowDriver
         }
 
         // Element e of a group of rows (row-major) belongs to row e / C and class e % C.
-        Span<int> rowOfElement = stackalloc int[Lanes * MaxNarrowRows];
-        Span<float> classWeightOfElement = stackalloc float[TShape.ClassWeights ? Lanes * MaxNarrowRows : 0];
-        for (int e = 0; e < rowOfElement.Length; e++)
+        Span<int> rowOfElement = stackalloc int[NarrowClassLimit * MaxNarrowRows];
+        Span<float> classWeightOfElement = stackalloc float[TShape.ClassWeights ? NarrowClassLimit * MaxNarrowRows : 0];
+        for (int row = 0, e = 0; row < MaxNarrowRows; row++)
         {
-            (rowOfElement[e], int c) = System.Math.DivRem(e, classes);
-            if (TShape.ClassWeights)
+            for (int c = 0; c < classes; c++, e++)
             {
-                classWeightOfElement[e] = pass.ClassWeights[c];
+                rowOfElement[e] = row;
+                if (TShape.ClassWeights)
+                {
+                    classWeightOfElement[e] = pass.ClassWeights[c];
+                }
             }
         }
 
@@ -375,6 +380,13 @@ internal static class SoftmaxRowDriver
             step.AddTo(ref differences, ref others, ref ties, (int)(i % Lanes), needsTerms, needsOthers);
         }
 
+        // Each total is 32 dependent double additions: only worth it when the row uses them.
+        if (!TSums.IsSet)
+        {
+            othersInDouble = 0;
+            return default;
+        }
+
         othersInDouble = others.Total();
         return new SecondPassSums<ScalarLanes>(
             ScalarLanes.Create((float)differences.Total()), ScalarLanes.Create((float)othersInDouble), ScalarLanes.Create((float)ties.Total()));
@@ -438,7 +450,7 @@ internal static class SoftmaxRowDriver
         where TShape : ISoftmaxShape =>
         TShape.ClassWeights ? T.Load(ref classWeights, i) : T.Create(1f);
 
-    /// <summary>T.Count rows at once, one row per lane, classes visited in order 0..C-1 (C &lt; 32).</summary>
+    /// <summary>T.Count rows at once, one row per lane, classes visited in order 0..C-1 (C &lt; <see cref="NarrowClassLimit"/>).</summary>
     private static double NarrowRows<T, TShape>(scoped in SoftmaxPass pass, int firstRow, ReadOnlySpan<int> rowOfElement, ReadOnlySpan<float> classWeightOfElement)
         where T : struct, ISimdLanes<T>
         where TShape : ISoftmaxShape
@@ -447,7 +459,9 @@ internal static class SoftmaxRowDriver
         // Every tile element that is read is written first; skipping the zeroing saves ~7 KB of stores per group.
         Unsafe.SkipInit(out NarrowTile tile);
         ref float logitTile = ref tile.Logits[0];
-        ref float targetTile = ref tile.Targets[0];
+        // Only probability targets need a tile of their own (16 KB of stack otherwise left unused).
+        Span<float> targets = stackalloc float[TShape.ProbabilityTargets ? NarrowClassLimit * MaxNarrowRows : 0];
+        ref float targetTile = ref MemoryMarshal.GetReference(targets);
         Transpose<T>(pass.Logits, firstRow, classes, ref logitTile);
         if (TShape.ProbabilityTargets)
         {
@@ -472,10 +486,13 @@ internal static class SoftmaxRowDriver
         T targetWeight = T.Create(0f);
         if (TShape.ProbabilityTargets)
         {
+            CompensatedSum<T> weights = CompensatedSum<T>.Zero;
             for (int c = 0; c < classes; c++)
             {
-                targetWeight += TargetWeight<T, TShape>(constants, T.Load(ref targetTile, (nuint)(c * width)), T.Create(ClassWeightAt<TShape>(pass, c)));
+                weights.Add(TargetWeight<T, TShape>(constants, T.Load(ref targetTile, (nuint)(c * width)), T.Create(ClassWeightAt<TShape>(pass, c))));
             }
+
+            targetWeight = weights.Value();
         }
 
         block.Maximum = maximum;
@@ -514,8 +531,8 @@ internal static class SoftmaxRowDriver
                 sums = sums with
                 {
                     Differences = finite
-                        ? NarrowLossTerms<T, TShape, FlagUnset>(pass, ref tile, block)
-                        : NarrowLossTerms<T, TShape, FlagSet>(pass, ref tile, block),
+                        ? NarrowLossTerms<T, TShape, FlagUnset>(pass, ref tile, ref targetTile, block)
+                        : NarrowLossTerms<T, TShape, FlagSet>(pass, ref tile, ref targetTile, block),
                 };
             }
 
@@ -590,48 +607,42 @@ internal static class SoftmaxRowDriver
         where T : struct, ISimdLanes<T>
         where TInfiniteMaximum : IStaticFlag
     {
-        // Σ others as a float pair (TwoSum per term), widened once at the end: adding each term to a double in
-        // memory made a store-to-load chain through the classes. With ≤ 31 terms the pair holds the sum to
-        // ~2^-48 relative, and hi + lo is exact in double.
-        T zero = T.Create(0f), ties = zero, high = zero, low = zero;
+        // Σ others as a compensated float pair, widened once at the end: adding each term to a double in memory
+        // made a store-to-load chain through the classes.
+        T zero = T.Create(0f), ties = zero;
+        CompensatedSum<T> others = CompensatedSum<T>.Zero;
         for (int c = 0; c < classes; c++)
         {
             T exponential = LossMath.ExpOfDifference<T, TInfiniteMaximum>(maximum, T.Load(ref tile, (nuint)(c * T.Count)), out T difference);
             T isMaximum = T.EqualTo(difference, zero);
-            T term = T.Select(isMaximum, zero, exponential);
-            T sum = high + term;
-            T termApprox = sum - high;
-            T highApprox = sum - termApprox;
-            low += (high - highApprox) + (term - termApprox);
-            high = sum;
+            others.Add(T.Select(isMaximum, zero, exponential));
             ties += T.AndBits(isMaximum, 0x3F800000); // 1f where the mask is set
         }
 
-        T.AddWidened(high, ref othersInDouble, 0);
-        T.AddWidened(low, ref othersInDouble, 0);
+        others.AddWidenedTo(ref othersInDouble);
         return ties;
     }
 
     /// <summary>Σ v_c·(m - z_c) per row of a narrow group (label smoothing and probability targets only).</summary>
-    private static T NarrowLossTerms<T, TShape, TInfiniteMaximum>(scoped in SoftmaxPass pass, ref NarrowTile tile, in RowBlock<T> block)
+    private static T NarrowLossTerms<T, TShape, TInfiniteMaximum>(scoped in SoftmaxPass pass, ref NarrowTile tile, ref float targetTile, in RowBlock<T> block)
         where T : struct, ISimdLanes<T>
         where TShape : ISoftmaxShape
         where TInfiniteMaximum : IStaticFlag
     {
         int classes = pass.ClassCount, width = T.Count;
         ref float logitTile = ref tile.Logits[0];
-        ref float targetTile = ref tile.Targets[0];
         ElementConstants constants = new(pass);
         RowConstants<T> row = block.Constants();
-        T differences = T.Create(0f);
+        // Up to 255 non-negative terms: compensated, so the loss keeps its few-ulp bound at any narrow C.
+        CompensatedSum<T> differences = CompensatedSum<T>.Zero;
         for (int c = 0; c < classes; c++)
         {
             nuint at = (nuint)(c * width);
             T weight = ElementWeight<T, TShape>(constants, ref targetTile, T.Create(ClassWeightAt<TShape>(pass, c)), at);
-            differences += SecondPassStep<T, TShape, TInfiniteMaximum>(T.Load(ref logitTile, at), weight, row, needsTerms: true, out _).Differences;
+            differences.Add(SecondPassStep<T, TShape, TInfiniteMaximum>(T.Load(ref logitTile, at), weight, row, needsTerms: true, out _).Differences);
         }
 
-        return differences;
+        return differences.Value();
     }
 
     /// <summary>
@@ -935,14 +946,14 @@ internal static class SoftmaxRowDriver
         private float _element;
     }
 
-    /// <summary>Stack storage of a narrow group: classes × rows tiles (C &lt; 32, rows ≤ 16) and per-row lanes.</summary>
+    /// <summary>Stack storage of a narrow group: the classes × rows logit tile (C &lt; 256, rows ≤ 16, 16 KB) and per-row lanes.</summary>
     private struct NarrowTile
     {
-        public ClassTile Logits, Targets;
+        public ClassTile Logits;
         public RowLanes Ignored, LabelLogits, LabelWeights, LabelGradients, RowLosses;
     }
 
-    [InlineArray(Lanes * MaxNarrowRows)]
+    [InlineArray(NarrowClassLimit * MaxNarrowRows)]
     private struct ClassTile
     {
         private float _element;
