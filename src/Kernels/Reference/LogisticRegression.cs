@@ -10,7 +10,8 @@ namespace Kernels.Reference;
 /// </summary>
 /// <remarks>
 /// Same semantics as <see cref="Kernels.LogisticRegression"/> (shapes, reductions, the empty batch, NaN and ±∞
-/// propagation, aliasing); results are rounded to float once at the end. It is not bit-identical to the fast path: it
+/// propagation, aliasing); a ±∞ target gives a non-finite cost and gradients in both, not necessarily the same ±∞ or
+/// NaN (see <see cref="Kernels.BinaryCrossEntropy"/>); results are rounded to float once at the end. It is not bit-identical to the fast path: it
 /// is the accuracy yardstick. Validation is the fast class's own code (the same checks in the same order), so both
 /// throw the same exceptions for the same arguments, before anything is written. <c>CostAndGradient</c> accumulates
 /// ∂w in a double buffer: on the stack for d ≤ 2048, otherwise allocated.

@@ -7,7 +7,7 @@ namespace Kernels.Reference;
 /// </summary>
 /// <remarks>
 /// Same semantics as <see cref="Kernels.QuadraticCost"/> (shapes, reductions, the empty batch, limits at ±∞, NaN,
-/// aliasing); results are rounded to float once at the end of each element (costs once at the end). It is not
+/// aliasing; a ±∞ target, outside the domain, gives a non-finite loss, gradient and cost here too); results are rounded to float once at the end of each element (costs once at the end). It is not
 /// bit-identical to the fast path: it is the accuracy yardstick. Validation (lengths, overlaps, reduction) runs the
 /// fast implementation's own checks, so both throw the same exceptions for the same arguments, before anything is
 /// written. Allocation-free.
