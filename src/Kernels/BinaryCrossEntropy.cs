@@ -16,7 +16,9 @@ namespace Kernels;
 /// <see cref="Reference.BinaryCrossEntropy"/>: loss within 4 ulp; gradient within 4 ulp for targets in {0,1}
 /// and within 2^-22·s absolute for soft targets (σ(z) - y cancels when σ(z) ≈ y); results below the smallest
 /// normal float are within one smallest normal. Targets are not range-checked: the formula is defined for any
-/// real y (as in PyTorch and TensorFlow). NaN in a logit or target gives NaN in that element's loss and gradient
+/// real y (as in PyTorch and TensorFlow). ±∞ is not a real target: it is outside the domain, though not rejected; it
+/// makes that element's loss and gradient (and its sample loss, and the cost) non-finite, +∞, -∞ or NaN depending on
+/// z, the overload and the weights, and <see cref="Reference.BinaryCrossEntropy"/> may give a different one of these. NaN in a logit or target gives NaN in that element's loss and gradient
 /// and in the cost. z = +∞ gives loss (1-y)·∞ (0 when y = 1) and gradient s·(1-y); z = -∞ gives loss y·∞ (0 when
 /// y = 0) and gradient -s·y. Outputs may be exactly the memory of <c>logits</c> (in-place); any other overlap throws.</para>
 /// <para><b>Probabilities</b> (<c>…FromProbabilities</c>): PyTorch's BCELoss: loss = -(y·max(ln a, -100) +

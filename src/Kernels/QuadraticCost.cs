@@ -12,7 +12,7 @@ namespace Kernels;
 /// Same conventions as <see cref="BinaryCrossEntropy"/>: s = 1/n for <see cref="Reduction.Mean"/> (an empty batch
 /// costs 0), 1 for <see cref="Reduction.Sum"/>; σ(z) - y is formed without 1 - σ cancellation; outputs may be
 /// exactly the memory of <c>logits</c>, any other overlap throws <see cref="ArgumentException"/>; targets are not
-/// range-checked; NaN in a logit or target gives NaN in that element's loss and gradient and in the cost;
+/// range-checked (any finite real; a ±∞ target is outside the domain and gives a non-finite loss, gradient and cost); NaN in a logit or target gives NaN in that element's loss and gradient and in the cost;
 /// z = ±∞ give σ = 1 or 0 exactly, so the loss is ½(1-y)² or ½y² and the gradient 0 (σ' = 0). Every output bit
 /// is identical on every SIMD width and alignment.
 /// </remarks>

@@ -8,7 +8,8 @@ namespace Kernels.Tests;
 /// after. n comes from the targets (CostAndGradient) or the probabilities (Predict), d from the weights, so a
 /// targets or probabilities length that does not match the features is reported as "features ≠ n·d". Outputs must
 /// not overlap an input at all (not even exactly); the valid calls, with outputs flush against their inputs in one
-/// arena, give the bits of calls on separate arrays.
+/// arena, give the bits of calls on separate arrays. The reference (<see cref="Kernels.Reference.LogisticRegression"/>)
+/// must throw the same exceptions, also before writing anything.
 /// </summary>
 public class LogisticRegressionArgumentTests
 {
@@ -27,6 +28,12 @@ public class LogisticRegressionArgumentTests
             LogisticRegression.CostAndGradient(a.AsSpan(X, Xn), a.AsSpan(W, Wn), 0.25f, a.AsSpan(Y, Yn), a.AsSpan(GW, GWn), out _, Reduction);
 
         public void Predict(float[] a) => LogisticRegression.Predict(a.AsSpan(X, Xn), a.AsSpan(W, Wn), 0.25f, a.AsSpan(P, Pn));
+
+        /// <summary>The same call on the reference, which shares the kernel's validation code.</summary>
+        public float ReferenceCostAndGradient(float[] a) =>
+            Kernels.Reference.LogisticRegression.CostAndGradient(a.AsSpan(X, Xn), a.AsSpan(W, Wn), 0.25f, a.AsSpan(Y, Yn), a.AsSpan(GW, GWn), out _, Reduction);
+
+        public void ReferencePredict(float[] a) => Kernels.Reference.LogisticRegression.Predict(a.AsSpan(X, Xn), a.AsSpan(W, Wn), 0.25f, a.AsSpan(P, Pn));
     }
 
     public static TheoryData<Call, Type, string> CostAndGradientCases() => new()
@@ -70,22 +77,38 @@ public class LogisticRegressionArgumentTests
     [MemberData(nameof(CostAndGradientCases))]
     public void CostAndGradient_BadArguments_ThrowBeforeWriting(Call call, Type exception, string parameter)
     {
-        float[] arena = Arena();
-        float[] before = (float[])arena.Clone();
-        ArgumentException thrown = (ArgumentException)Assert.Throws(exception, () => call.CostAndGradient(arena));
-        Assert.Equal(parameter, thrown.ParamName);
-        Bitwise.AssertEqual(before, arena, $"{call}: arena after the throw");
+        foreach (bool reference in (bool[])[false, true])
+        {
+            float[] arena = Arena();
+            float[] before = (float[])arena.Clone();
+            ArgumentException thrown = (ArgumentException)Assert.Throws(exception, () => reference ? call.ReferenceCostAndGradient(arena) : call.CostAndGradient(arena));
+            Assert.Equal(parameter, thrown.ParamName);
+            Bitwise.AssertEqual(before, arena, $"{(reference ? "reference" : "kernel")} {call}: arena after the throw");
+        }
     }
 
     [Theory]
     [MemberData(nameof(PredictCases))]
     public void Predict_BadArguments_ThrowBeforeWriting(Call call, Type exception, string parameter)
     {
-        float[] arena = Arena();
-        float[] before = (float[])arena.Clone();
-        ArgumentException thrown = (ArgumentException)Assert.Throws(exception, () => call.Predict(arena));
-        Assert.Equal(parameter, thrown.ParamName);
-        Bitwise.AssertEqual(before, arena, $"{call}: arena after the throw");
+        foreach (bool reference in (bool[])[false, true])
+        {
+            float[] arena = Arena();
+            float[] before = (float[])arena.Clone();
+            ArgumentException thrown = (ArgumentException)Assert.Throws(exception, () =>
+            {
+                if (reference)
+                {
+                    call.ReferencePredict(arena);
+                }
+                else
+                {
+                    call.Predict(arena);
+                }
+            });
+            Assert.Equal(parameter, thrown.ParamName);
+            Bitwise.AssertEqual(before, arena, $"{(reference ? "reference" : "kernel")} {call}: arena after the throw");
+        }
     }
 
     [Fact]

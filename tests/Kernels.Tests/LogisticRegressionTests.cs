@@ -66,7 +66,7 @@ public class LogisticRegressionTests
             foreach (Reduction reduction in (Reduction[])[Reduction.Mean, Reduction.Sum])
             {
                 LrResult fast = Lr.Fast(p, reduction);
-                Kernels.Reference.DenseLayerEvaluation exact = Lr.Evaluate(p, reduction);
+                LrExact exact = Lr.Evaluate(p, reduction);
                 LrBounds.Bounds bounds = LrBounds.Compute(p, exact);
                 string where = $"{p} {reduction}";
                 Add(0, _cost, fast.Cost, exact.Cost, bounds.Cost, () => where);
@@ -75,25 +75,20 @@ public class LogisticRegressionTests
                     Add(1, _weights, fast.WeightGradient[j], exact.WeightGradient[j], bounds.WeightGradient[j], () => $"{where} w[{j}]");
                 }
 
-                // Exact ∂b = Σ_i δ_i from the reference's δ, in its row order: the reference's own ∂b is that sum
-                // when d > 0, but 0 when d = 0 (a reference bug: see LogisticRegressionReferenceTests).
-                double exactBias = exact.LogitGradient.Sum();
-                if (p.Features > 0)
-                {
-                    Assert.Equal(exactBias, exact.BiasGradient[0]);
-                }
-
-                Add(2, _bias, fast.BiasGradient, exactBias, bounds.BiasGradient, () => where);
+                // ∂b = Σ_i δ_i in the reference's row order (d = 0 included: the dense references' FinishRow used to skip it).
+                Assert.Equal(exact.LogitGradient.Sum(), exact.BiasGradient);
+                Add(2, _bias, fast.BiasGradient, exact.BiasGradient, bounds.BiasGradient, () => where);
                 for (int i = 0; i < p.Samples; i++)
                 {
                     Add(3, _probabilities, fast.Probabilities[i], bounds.ExactProbabilities[i], bounds.Probabilities[i], () => $"{where} p[{i}]");
                 }
 
-                // The reference's own float outputs are its double results rounded once.
+                // The reference's own float outputs are its double results rounded once, and its Predict is σ(z) rounded once.
                 LrResult reference = Lr.Reference(p, reduction);
                 Assert.Equal((float)exact.Cost, reference.Cost);
                 Assert.Equal(exact.WeightGradient.Select(v => (float)v), reference.WeightGradient);
-                Assert.Equal((float)exact.BiasGradient[0], reference.BiasGradient);
+                Assert.Equal((float)exact.BiasGradient, reference.BiasGradient);
+                Assert.Equal(exact.Logits.Select(z => (float)Kernels.Reference.LogisticRegression.Sigmoid(z)), reference.Probabilities);
             }
         }
 

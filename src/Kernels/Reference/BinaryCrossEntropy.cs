@@ -6,7 +6,8 @@ namespace Kernels.Reference;
 /// </summary>
 /// <remarks>
 /// Same semantics as <see cref="Kernels.BinaryCrossEntropy"/> (shapes, weights, reductions, limits at ±∞, NaN,
-/// domain checks, aliasing); results are rounded to float once at the end of each element (costs once at the end).
+/// domain checks, aliasing), except for ±∞ targets, which are outside the domain: both give a non-finite loss,
+/// gradient and cost for them, but not necessarily the same ±∞ or NaN (here 1 + (p-1)·y is NaN at p = 1); results are rounded to float once at the end of each element (costs once at the end).
 /// It is slower and allocation-free too, but not bit-identical to the fast path: it is the accuracy yardstick.
 /// Validation (lengths, overlaps, reduction) is delegated to the fast implementation's rules by running the same
 /// checks, so both throw the same exceptions for the same arguments.

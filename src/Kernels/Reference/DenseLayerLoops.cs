@@ -33,16 +33,21 @@ internal static class DenseLayerLoops
         }
     }
 
-    /// <summary>∂W[j, o] += x[j]·g[o], ∂b[o] += g[o], and ∂x[j] = Σ_o g[o]·W[j, o] if <paramref name="inputGradient"/> is not empty.</summary>
+    /// <summary>∂W[j, o] += x[j]·g[o], ∂b[o] += g[o], and ∂x[j] = Σ_o g[o]·W[j, o]; each only if its span is not empty.</summary>
     public static void Backward<TNumber>(
         ReadOnlySpan<TNumber> x, ReadOnlySpan<TNumber> weights, ReadOnlySpan<double> g,
         Span<double> weightGradient, Span<double> biasGradient, Span<double> inputGradient)
         where TNumber : unmanaged, IBinaryFloatingPointIeee754<TNumber>
     {
         int k = g.Length;
-        for (int o = 0; o < k; o++)
+        for (int o = 0; o < k && !biasGradient.IsEmpty; o++)
         {
             biasGradient[o] += g[o];
+        }
+
+        if (weightGradient.IsEmpty && inputGradient.IsEmpty)
+        {
+            return;
         }
 
         for (int j = 0; j < x.Length; j++)
@@ -51,7 +56,11 @@ internal static class DenseLayerLoops
             double dx = 0;
             for (int o = 0; o < k; o++)
             {
-                weightGradient[(j * k) + o] += xj * g[o];
+                if (!weightGradient.IsEmpty)
+                {
+                    weightGradient[(j * k) + o] += xj * g[o];
+                }
+
                 dx += g[o] * double.CreateTruncating(weights[(j * k) + o]);
             }
 
@@ -82,8 +91,9 @@ internal static class DenseLayerLoops
             g.CopyTo(outputs.LogitGradient.Slice(row * k, k));
         }
 
+        // ∂b is wanted whenever its span is given, even with no ∂W or ∂X to write (d = 0 features: ∂W is empty).
         bool inputGradientWanted = !outputs.InputGradient.IsEmpty || !inputGradient.IsEmpty;
-        if (outputs.WeightGradient.IsEmpty && !inputGradientWanted)
+        if (outputs.WeightGradient.IsEmpty && outputs.BiasGradient.IsEmpty && !inputGradientWanted)
         {
             return;
         }

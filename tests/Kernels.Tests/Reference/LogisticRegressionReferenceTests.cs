@@ -5,12 +5,12 @@ using Kernels.Tests.Support;
 namespace Kernels.Tests.Reference;
 
 /// <summary>
-/// The double reference that the <see cref="LogisticRegression"/> tests measure against, checked against facts that do
-/// not come from it. There is no <c>Kernels.Reference.LogisticRegression</c> (the brief expected one in
-/// src/Kernels/Reference/; see the report): the reference is <see cref="Kernels.Reference.DenseSigmoidCrossEntropy"/>
-/// with k = 1 output and no sample or positive weights (<see cref="Lr"/>). Here its ∂C/∂w and ∂C/∂b are checked
-/// against central finite differences of its own cost computed in double, and its cost and gradients against the
-/// textbook logistic-regression formulas written out independently.
+/// The double reference that the <see cref="LogisticRegression"/> tests measure against,
+/// <see cref="Kernels.Reference.LogisticRegression"/> (<see cref="Lr"/>), checked against facts that do not come
+/// from it: its ∂C/∂w and ∂C/∂b against central finite differences of the cost computed in double (the dense sigmoid
+/// reference's double-input cost with k = 1, which <see cref="Lr.Evaluate"/> checks to agree bit for bit with this
+/// reference), its cost and gradients against the textbook logistic-regression formulas written out independently,
+/// and its Predict against σ of the textbook logit.
 /// </summary>
 public class LogisticRegressionReferenceTests
 {
@@ -32,7 +32,7 @@ public class LogisticRegressionReferenceTests
                 LrProblem p = LrProblem.Create(n, d, seed, scale);
                 foreach (Reduction reduction in (Reduction[])[Reduction.Mean, Reduction.Sum])
                 {
-                    Kernels.Reference.DenseLayerEvaluation e = Lr.Evaluate(p, reduction);
+                    LrExact e = Lr.Evaluate(p, reduction);
                     double[] x = [.. p.X.Select(v => (double)v)], w = [.. p.W.Select(v => (double)v)];
                     double b = p.B;
                     const double H = 1e-5;
@@ -55,7 +55,7 @@ public class LogisticRegressionReferenceTests
                             minus = Lr.CostInDouble(x, w, b - H, p.Y, reduction);
                         }
 
-                        double analytic = j < d ? e.WeightGradient[j] : e.BiasGradient[0];
+                        double analytic = j < d ? e.WeightGradient[j] : e.BiasGradient;
                         double difference = (plus - minus) / (2 * H);
                         double error = Math.Abs(difference - analytic);
                         worst = Math.Max(worst, error);
@@ -85,7 +85,7 @@ public class LogisticRegressionReferenceTests
         LrProblem p = LrProblem.Create(n, d, (100 * n) + d, logitScale: 3f);
         foreach (Reduction reduction in (Reduction[])[Reduction.Mean, Reduction.Sum])
         {
-            Kernels.Reference.DenseLayerEvaluation e = Lr.Evaluate(p, reduction);
+            LrExact e = Lr.Evaluate(p, reduction);
             double s = reduction == Reduction.Mean ? 1.0 / n : 1;
             double cost = 0, costMagnitude = 0, bias = 0, biasMagnitude = 0;
             double[] weights = new double[d], weightMagnitudes = new double[d];
@@ -111,7 +111,7 @@ public class LogisticRegressionReferenceTests
             }
 
             Assert.True(Math.Abs(e.Cost - cost) <= 1e-13 * costMagnitude, $"{p} {reduction}: cost {e.Cost:R}, textbook {cost:R}");
-            Assert.True(Math.Abs(e.BiasGradient[0] - bias) <= 1e-13 * biasMagnitude, $"{p} {reduction}: ∂b {e.BiasGradient[0]:R}, textbook {bias:R}");
+            Assert.True(Math.Abs(e.BiasGradient - bias) <= 1e-13 * biasMagnitude, $"{p} {reduction}: ∂b {e.BiasGradient:R}, textbook {bias:R}");
             for (int j = 0; j < d; j++)
             {
                 Assert.True(Math.Abs(e.WeightGradient[j] - weights[j]) <= 1e-13 * weightMagnitudes[j], $"{p} {reduction}: ∂w[{j}] {e.WeightGradient[j]:R}, textbook {weights[j]:R}");
@@ -120,22 +120,87 @@ public class LogisticRegressionReferenceTests
     }
 
     /// <summary>
-    /// BUG (src/Kernels/Reference/DenseLayerLoops.FinishRow): with d = 0 features, ∂C/∂b of the dense sigmoid (and
-    /// softmax) reference is 0 instead of s·Σ_i (σ(b) - y_i): FinishRow returns before Backward when both the ∂W and
-    /// ∂X outputs are empty, which they are when d = 0, so ∂b is never accumulated. The fast kernels are right (see
-    /// LogisticRegressionTests.NoFeatures_GiveTheBinaryCrossEntropyOfTheBias). Skipped so the CI stays green; remove
-    /// the Skip to see it fail.
+    /// d = 0 features: every logit is b, so ∂C/∂b = s·Σ_i (σ(b) - y_i), from the logistic-regression reference and from
+    /// the dense sigmoid reference (whose shared DenseLayerLoops.FinishRow once skipped ∂b when there was no ∂W or ∂X
+    /// to write, giving 0), through the float methods and the double evaluation.
     /// </summary>
-    [Fact(Skip = "Reference bug, reported: DenseLayerLoops.FinishRow skips ∂b when d = 0 (no ∂W, no ∂X to write)")]
-    public void NoFeatures_BiasGradientIsTheSumOfDelta()
+    [Theory]
+    [InlineData(Reduction.Mean)]
+    [InlineData(Reduction.Sum)]
+    public void NoFeatures_BiasGradientIsTheSumOfDelta(Reduction reduction)
     {
         float[] y = [0f, 1f, 0.25f];
         const float B = -0.75f;
-        double expected = y.Sum(t => (1 / (1 + Math.Exp(0.75))) - t) / y.Length;
+        double expected = y.Sum(t => (1 / (1 + Math.Exp(0.75))) - t) / (reduction == Reduction.Mean ? y.Length : 1);
+        Kernels.Reference.LogisticRegression.CostAndGradient([], [], B, y, [], out float lrBias, reduction);
+        Assert.Equal((float)expected, lrBias);
         float[] biasGradient = new float[1];
-        Kernels.Reference.DenseSigmoidCrossEntropy.CostAndGradient([], [], [B], y, [], [], [], biasGradient, []);
+        Kernels.Reference.DenseSigmoidCrossEntropy.CostAndGradient([], [], [B], y, [], [], [], biasGradient, [], reduction);
         Assert.Equal((float)expected, biasGradient[0]);
-        Kernels.Reference.DenseLayerEvaluation e = Lr.Evaluate(new LrProblem { X = [], W = [], B = B, Y = y }, Reduction.Mean);
-        Assert.Equal(expected, e.BiasGradient[0], 1e-15);
+        LrExact e = Lr.Evaluate(new LrProblem { X = [], W = [], B = B, Y = y }, reduction); // also compares the dense reference's double ∂b
+        Assert.Equal(expected, e.BiasGradient, 1e-15);
+    }
+
+    /// <summary>
+    /// The softmax dense reference had the same d = 0 bug (same FinishRow): with no features every row's logits are b,
+    /// so ∂C/∂b_o = s·Σ_i (softmax(b)_o - [y_i = o]).
+    /// </summary>
+    [Theory]
+    [InlineData(Reduction.Mean)]
+    [InlineData(Reduction.Sum)]
+    public void NoFeatures_SoftmaxBiasGradientIsTheSumOfDelta(Reduction reduction)
+    {
+        float[] b = [0.5f, -1f, 2f];
+        int[] labels = [0, 2, 2, 1];
+        double[] e = [.. b.Select(v => Math.Exp(v))];
+        double sum = e.Sum(), s = reduction == Reduction.Mean ? 1.0 / labels.Length : 1;
+        double[] expected = new double[b.Length];
+        foreach (int label in labels)
+        {
+            for (int o = 0; o < b.Length; o++)
+            {
+                expected[o] += s * ((e[o] / sum) - (o == label ? 1 : 0));
+            }
+        }
+
+        float[] biasGradient = new float[b.Length];
+        Kernels.Reference.DenseSoftmaxCrossEntropy.CostAndGradient([], [], b, labels, [], biasGradient, [], default, reduction);
+        Kernels.Reference.DenseLayerEvaluation evaluation = Kernels.Reference.DenseSoftmaxCrossEntropy.EvaluateInDouble([], [], b, labels, default, reduction);
+        for (int o = 0; o < b.Length; o++)
+        {
+            Assert.Equal(expected[o], evaluation.BiasGradient[o], 1e-15);
+            Assert.Equal((float)expected[o], biasGradient[o]);
+        }
+
+        // And the fast layer agrees (within a few float ulp of |∂b| terms: s·Σ of n terms ≤ 1).
+        float[] fast = new float[b.Length];
+        DenseSoftmaxCrossEntropy.CostAndGradient([], [], b, labels, [], fast, [], default, reduction);
+        for (int o = 0; o < b.Length; o++)
+        {
+            Assert.True(Math.Abs(fast[o] - expected[o]) <= 1e-6, $"fast ∂b[{o}] = {fast[o]:R}, expected {expected[o]:R}");
+        }
+    }
+
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(9, 4)]
+    [InlineData(70, 33)]
+    public void Predict_IsSigmoidOfTheTextbookLogit(int n, int d)
+    {
+        LrProblem p = LrProblem.Create(n, d, (10 * n) + d, logitScale: 8f);
+        float[] probabilities = new float[n];
+        Kernels.Reference.LogisticRegression.Predict(p.X, p.W, p.B, probabilities);
+        for (int i = 0; i < n; i++)
+        {
+            double z = p.B;
+            for (int j = 0; j < d; j++)
+            {
+                z += (double)p.X[(i * d) + j] * p.W[j];
+            }
+
+            // σ(z) = 1/(1 + e^{-z}) directly: fine in double for these |z| (no overflow), a few double ulp from the reference's form.
+            double sigma = 1 / (1 + Math.Exp(-z));
+            Assert.True(Math.Abs(probabilities[i] - sigma) <= Math.ScaleB(sigma, -24) * 1.0001, $"{p} p[{i}] = {probabilities[i]:R}, σ(z) = {sigma:R}");
+        }
     }
 }

@@ -9,9 +9,10 @@ namespace Kernels.Tests.Support;
 /// per-feature offsets, weights of scale 1/√d, soft targets with a third exactly 0 or 1), seeded.
 /// </summary>
 /// <remarks>
-/// There is no <c>Kernels.Reference.LogisticRegression</c>: the double reference used here is
-/// <see cref="Kernels.Reference.DenseSigmoidCrossEntropy"/> with k = 1, no sample or positive weights, whose cost and
-/// gradients are by definition those of logistic regression (weights d×1 row-major is the d-vector w, bias [b]).
+/// The double reference is <see cref="Kernels.Reference.LogisticRegression"/> (<see cref="Lr.Reference"/>,
+/// <see cref="Lr.Evaluate"/>). <see cref="Kernels.Reference.DenseSigmoidCrossEntropy"/> with k = 1 output and no
+/// weights computes the same thing with the same double loops; <see cref="Lr.Evaluate"/> checks that the two agree
+/// bit for bit, and its double-input cost (<see cref="Lr.CostInDouble"/>) serves the finite-difference checks.
 /// </remarks>
 public sealed class LrProblem
 {
@@ -61,24 +62,73 @@ public static class Lr
         return r;
     }
 
-    /// <summary>The double reference's float outputs (no probabilities: the reference has no Predict).</summary>
+    /// <summary>The double reference's float outputs, Predict's probabilities included.</summary>
     public static LrResult Reference(LrProblem p, Reduction reduction)
     {
         LrResult r = new(p.Samples, p.Features);
-        float[] biasGradient = new float[1];
-        r.Cost = Kernels.Reference.DenseSigmoidCrossEntropy.CostAndGradient(p.X, p.W, [p.B], p.Y, [], [], r.WeightGradient, biasGradient, [], reduction);
-        r.BiasGradient = biasGradient[0];
+        r.Cost = Kernels.Reference.LogisticRegression.CostAndGradient(p.X, p.W, p.B, p.Y, r.WeightGradient, out float biasGradient, reduction);
+        r.BiasGradient = biasGradient;
+        Kernels.Reference.LogisticRegression.Predict(p.X, p.W, p.B, r.Probabilities);
         return r;
     }
 
-    /// <summary>Every intermediate of the reference, unrounded: z, its term magnitudes, G = δ, ∂w, ∂b, cost.</summary>
-    public static DenseLayerEvaluation Evaluate(LrProblem p, Reduction reduction) =>
-        Kernels.Reference.DenseSigmoidCrossEntropy.EvaluateInDouble(p.X, p.W, [p.B], p.Y, [], [], reduction);
+    /// <summary>
+    /// The reference's unrounded cost, ∂w and ∂b (<see cref="Kernels.Reference.LogisticRegression.CostAndGradientInDouble"/>)
+    /// and the intermediates the error bounds need (z, its term magnitudes, δ), checked bit for bit against the dense
+    /// sigmoid reference with k = 1 (<paramref name="crossCheck"/>: the same double loops, so the same bits).
+    /// </summary>
+    public static LrExact Evaluate(LrProblem p, Reduction reduction, bool crossCheck = true)
+    {
+        int n = p.Samples, d = p.Features;
+        double[] weightGradient = new double[d];
+        double cost = Kernels.Reference.LogisticRegression.CostAndGradientInDouble(p.X, p.W, p.B, p.Y, weightGradient, out double biasGradient, reduction);
+        double s = reduction == Reduction.Mean && n > 0 ? 1.0 / n : 1.0;
+        double[] logits = new double[n], magnitudes = new double[n], deltas = new double[n];
+        for (int i = 0; i < n; i++)
+        {
+            double z = 0, magnitude = 0;
+            for (int j = 0; j < d; j++)
+            {
+                double term = (double)p.X[(i * d) + j] * p.W[j];
+                z += term;
+                magnitude += Math.Abs(term);
+            }
+
+            logits[i] = z + p.B;
+            magnitudes[i] = magnitude + Math.Abs(p.B);
+            Kernels.Reference.BinaryCrossEntropy.LogitLoss(logits[i], p.Y[i], 1, out double error);
+            deltas[i] = s * error;
+        }
+
+        LrExact exact = new(cost, s, logits, magnitudes, deltas, weightGradient, biasGradient);
+        if (crossCheck)
+        {
+            DenseLayerEvaluation dense = Kernels.Reference.DenseSigmoidCrossEntropy.EvaluateInDouble(p.X, p.W, [p.B], p.Y, [], [], reduction);
+            Assert.Equal(dense.Cost, exact.Cost);
+            Assert.Equal(dense.WeightGradient, exact.WeightGradient);
+            Assert.Equal(dense.BiasGradient[0], exact.BiasGradient);
+            Assert.Equal(dense.Logits, exact.Logits);
+            Assert.Equal(dense.LogitMagnitudes, exact.LogitMagnitudes);
+            Assert.Equal(dense.LogitGradient, exact.LogitGradient);
+        }
+
+        return exact;
+    }
 
     /// <summary>The reference cost of parameters given in double (to perturb them by less than a float ulp).</summary>
     public static double CostInDouble(double[] x, double[] w, double b, float[] y, Reduction reduction) =>
         Kernels.Reference.DenseSigmoidCrossEntropy.CostInDouble(x, w, [b], y, [], [], reduction);
 }
+
+/// <summary>The unrounded results of the logistic-regression reference and the intermediates of the bounds.</summary>
+/// <param name="Cost">The cost.</param>
+/// <param name="Scale">s: 1/n for Mean (n &gt; 0), else 1.</param>
+/// <param name="Logits">z_i = Σ_j x_ij·w_j + b.</param>
+/// <param name="LogitMagnitudes">M_i = Σ_j |x_ij·w_j| + |b|.</param>
+/// <param name="LogitGradient">δ_i = s·(σ(z_i) - y_i).</param>
+/// <param name="WeightGradient">∂C/∂w.</param>
+/// <param name="BiasGradient">∂C/∂b.</param>
+public sealed record LrExact(double Cost, double Scale, double[] Logits, double[] LogitMagnitudes, double[] LogitGradient, double[] WeightGradient, double BiasGradient);
 
 /// <summary>
 /// First-order error bounds of <see cref="LogisticRegression"/> against the double reference, from the reference's
@@ -114,7 +164,7 @@ public static class LrBounds
 
     public static double LogitFactor(int d) => ((d + 31) / 32) + 6;
 
-    public static Bounds Compute(LrProblem p, DenseLayerEvaluation e)
+    public static Bounds Compute(LrProblem p, LrExact e)
     {
         int n = p.Samples, d = p.Features;
         double s = e.Scale, gamma = LogitFactor(d) * U;
