@@ -37,16 +37,7 @@ public static class LogisticRegression
         Span<float> weightGradient, out float biasGradient, Reduction reduction = Reduction.Mean)
     {
         int n = targets.Length;
-        ValidateShapes(features, weights, n, nameof(targets));
-        SpanGuard.SameLength(weights, nameof(weights), weightGradient, nameof(weightGradient));
-        SpanGuard.NoOverlap(weightGradient, nameof(weightGradient), features, nameof(features), allowExactAlias: false);
-        SpanGuard.NoOverlap(weightGradient, nameof(weightGradient), weights, nameof(weights), allowExactAlias: false);
-        SpanGuard.NoOverlap(weightGradient, nameof(weightGradient), targets, nameof(targets), allowExactAlias: false);
-        if (reduction is not (Reduction.Sum or Reduction.Mean))
-        {
-            throw new ArgumentOutOfRangeException(nameof(reduction), reduction, "Unknown reduction.");
-        }
-
+        LogisticRegressionGuard.CostAndGradient(features, weights, targets, weightGradient, reduction);
         float scale = reduction == Reduction.Mean && n > 0 ? 1f / n : 1f;
         double loss = LogisticRegressionPass.Run(features, weights, bias, targets, scale, weightGradient, out double biasSum);
         biasGradient = LossMath.CanonicalNaN((float)biasSum);
@@ -61,19 +52,7 @@ public static class LogisticRegression
     /// <exception cref="ArgumentException"><paramref name="features"/>.Length ≠ n·d, or <paramref name="probabilities"/> overlaps an input.</exception>
     public static void Predict(ReadOnlySpan<float> features, ReadOnlySpan<float> weights, float bias, Span<float> probabilities)
     {
-        ValidateShapes(features, weights, probabilities.Length, nameof(probabilities));
-        SpanGuard.NoOverlap(probabilities, nameof(probabilities), features, nameof(features), allowExactAlias: false);
-        SpanGuard.NoOverlap(probabilities, nameof(probabilities), weights, nameof(weights), allowExactAlias: false);
+        LogisticRegressionGuard.Predict(features, weights, probabilities);
         LogisticRegressionPass.Predict(features, weights, bias, probabilities);
-    }
-
-    private static void ValidateShapes(ReadOnlySpan<float> features, ReadOnlySpan<float> weights, int rows, string rowsName)
-    {
-        if ((long)rows * weights.Length != features.Length)
-        {
-            throw new ArgumentException(
-                $"'features' has length {features.Length}, but {rowsName} gives n = {rows} rows and 'weights' gives d = {weights.Length} features (n·d = {(long)rows * weights.Length}).",
-                nameof(features));
-        }
     }
 }
