@@ -28,8 +28,8 @@ namespace Kernels;
 /// during the pass, so the outputs are then unspecified, while the inputs are never written. NaN is not rejected:
 /// it propagates to that element's loss and gradient and to the cost. No output may overlap an input.</para>
 /// <para><b>Reduction</b>: s = 1/n for <see cref="Reduction.Mean"/> (n samples; an empty batch costs 0) and
-/// s = 1 for <see cref="Reduction.Sum"/>. Costs are summed in a fixed blocked order with double partials
-/// (relative error ~1e-7 at n = 2^24).</para>
+/// s = 1 for <see cref="Reduction.Sum"/>. Costs are summed in a fixed order (element i into double lane i mod 32)
+/// (relative error ~1e-8 at n = 2^24).</para>
 /// <para><b>Determinism</b>: every output bit is identical whatever the SIMD width in use (512, 256, 128 bits or
 /// scalar) and whatever the alignment of the spans.</para>
 /// <para><b>Multi-output</b> overloads take n samples of k = <c>outputCount</c> outputs, row-major. The per-sample

@@ -753,7 +753,7 @@ public static class BceAccuracy
         : Tolerance.Relative((8 + (weighted ? 2 : 0) + SumRoundingUnits) * U);
 
     /// <summary>
-    /// Units of 2^-24 that <see cref="BlockedSum"/> adds to a sum of non-negative float terms: its lanes and their
+    /// Units of 2^-24 that <see cref="LaneSum"/> adds to a sum of non-negative float terms: its lanes and their
     /// total are double (exact to far below 2^-24 for these lengths), so only the final rounding to float remains.
     /// </summary>
     public const int SumRoundingUnits = 1;

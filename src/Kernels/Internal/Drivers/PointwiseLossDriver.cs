@@ -34,7 +34,7 @@ internal ref struct PointwiseLossPass
 
 /// <summary>
 /// Walks the spans of a pointwise loss once: reads predictions and targets (and weights), writes gradient and
-/// losses, and sums the losses with <see cref="BlockedSum"/>. Full groups of <see cref="BlockedSum.LaneCount"/> elements run on the widest
+/// losses, and sums the losses with <see cref="LaneSum"/>. Full groups of <see cref="LaneSum.LaneCount"/> elements run on the widest
 /// accelerated lanes; the last, partial group runs the same operator on <see cref="ScalarLanes"/>, so a tail
 /// never reads or writes outside the spans and produces the same bits as a vector would.
 /// </summary>
@@ -143,14 +143,14 @@ internal static class PointwiseLossDriver
     {
         Cursor cursor = new(pass);
         nuint length = (nuint)pass.Predictions.Length;
-        BlockedSum sum = default;
+        LaneSum sum = default;
         T badPredictions = T.Create(0f), badTargets = T.Create(0f);
         ScalarLanes badPredictionTail = ScalarLanes.Create(0f), badTargetTail = ScalarLanes.Create(0f);
 
-        nuint i = 0, groupsEnd = length & ~(nuint)(BlockedSum.LaneCount - 1);
-        for (; i < groupsEnd; i += BlockedSum.LaneCount)
+        nuint i = 0, groupsEnd = length & ~(nuint)(LaneSum.LaneCount - 1);
+        for (; i < groupsEnd; i += LaneSum.LaneCount)
         {
-            for (int lane = 0; lane < BlockedSum.LaneCount; lane += T.Count)
+            for (int lane = 0; lane < LaneSum.LaneCount; lane += T.Count)
             {
                 Step<TOperator, T, TShape>(ref cursor, i + (nuint)lane, lane, ref sum, ref badPredictions, ref badTargets);
             }
@@ -159,7 +159,7 @@ internal static class PointwiseLossDriver
         // The last, partial group runs element by element, same operator, into the same logical lanes.
         for (; i < length; i++)
         {
-            Step<TOperator, ScalarLanes, TShape>(ref cursor, i, (int)(i % BlockedSum.LaneCount), ref sum, ref badPredictionTail, ref badTargetTail);
+            Step<TOperator, ScalarLanes, TShape>(ref cursor, i, (int)(i % LaneSum.LaneCount), ref sum, ref badPredictionTail, ref badTargetTail);
         }
 
         violation =
@@ -170,7 +170,7 @@ internal static class PointwiseLossDriver
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Step<TOperator, T, TShape>(ref Cursor cursor, nuint i, int lane, ref BlockedSum sum, ref T badPredictions, ref T badTargets)
+    private static void Step<TOperator, T, TShape>(ref Cursor cursor, nuint i, int lane, ref LaneSum sum, ref T badPredictions, ref T badTargets)
         where TOperator : IPointwiseLossOperator
         where T : struct, ISimdLanes<T>
         where TShape : IPassShape

@@ -39,7 +39,7 @@ internal ref struct SoftmaxPass
 /// </summary>
 /// <remarks>
 /// Two layouts, chosen by C alone (<see cref="NarrowClassLimit"/>) so every ISA computes the same bits.
-/// Wide rows are spread over <see cref="BlockedSum.LaneCount"/> logical lanes and finished one at a time: pass 1 takes the row in L1-sized chunks (<see cref="OnlineSoftmax.AddChunk{T}"/>:
+/// Wide rows are spread over <see cref="LaneSum.LaneCount"/> logical lanes and finished one at a time: pass 1 takes the row in L1-sized chunks (<see cref="OnlineSoftmax.AddChunk{T}"/>:
 /// the chunk's lane maxima, then one exponential per element), lanes merged by a fixed tree; pass 2 writes the
 /// gradient. The row is read from memory twice and written once.
 /// Narrower rows are taken T.Count at a time into a stack tile, transposed so that each vector lane holds one
@@ -52,7 +52,7 @@ internal ref struct SoftmaxPass
 [SkipLocalsInit]
 internal static class SoftmaxRowDriver
 {
-    private const int Lanes = BlockedSum.LaneCount;
+    private const int Lanes = LaneSum.LaneCount;
     private const int MaxNarrowRows = 16;
 
     /// <summary>Rows of fewer classes take the narrow layout (one row per lane); see the remarks.</summary>
@@ -211,7 +211,7 @@ internal static class SoftmaxRowDriver
         ref float t = ref MemoryMarshal.GetReference(targets);
         ref float w = ref MemoryMarshal.GetReference(pass.ClassWeights);
         ElementConstants constants = new(pass);
-        BlockedSum targetWeight = default;
+        LaneSum targetWeight = default;
         nuint length = (nuint)logits.Length, i = 0;
         nuint groupsEnd = length & ~(nuint)(Lanes - 1);
         for (nuint chunk = 0; chunk < groupsEnd; chunk += ChunkLength)
@@ -346,7 +346,7 @@ internal static class SoftmaxRowDriver
         ElementConstants constants = new(pass);
         RowConstants<ScalarLanes> tailRow = block.Constants();
         RowConstants<T> row = new(T.Create(tailRow.Maximum.Value), T.Create(tailRow.Coefficient.Value), T.Create(tailRow.TargetScale.Value));
-        BlockedSum differences = default, others = default, ties = default;
+        LaneSum differences = default, others = default, ties = default;
         nuint length = (nuint)logits.Length, i = 0;
         nuint groupsEnd = length & ~(nuint)(Lanes - 1);
         for (; i < groupsEnd; i += Lanes)
@@ -905,7 +905,7 @@ internal static class SoftmaxRowDriver
         where T : struct, ISimdLanes<T>
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void AddTo(ref BlockedSum differences, ref BlockedSum others, ref BlockedSum ties, int lane, bool needsTerms, bool needsOthers)
+        public void AddTo(ref LaneSum differences, ref LaneSum others, ref LaneSum ties, int lane, bool needsTerms, bool needsOthers)
         {
             if (needsTerms)
             {

@@ -14,7 +14,7 @@ namespace Kernels.Internal.Linear;
 [SkipLocalsInit]
 internal static class DeterministicDot
 {
-    private const int Lanes = BlockedSum.LaneCount;
+    private const int Lanes = LaneSum.LaneCount;
 
     /// <summary>Rows reduced together by <see cref="ComputeRows"/>'s transposed tree: one Vector512 of results.</summary>
     private const int TransposedRows = 16;

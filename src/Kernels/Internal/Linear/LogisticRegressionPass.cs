@@ -34,7 +34,7 @@ namespace Kernels.Internal.Linear;
 [SkipLocalsInit]
 internal static class LogisticRegressionPass
 {
-    public const int BlockRows = BlockedSum.LaneCount;
+    public const int BlockRows = LaneSum.LaneCount;
     private const int BlocksPerGroup = 32;
 
     /// <summary>
@@ -104,8 +104,8 @@ internal static class LogisticRegressionPass
     /// <summary>The state of one <see cref="Run"/>: inputs, the block's logits and δ, and the sums.</summary>
     private ref struct Blocks
     {
-        public BlockedSum LossSum;
-        public BlockedSum DeltaSum;
+        public LaneSum LossSum;
+        public LaneSum DeltaSum;
 
         private readonly ReadOnlySpan<float> _features, _weights, _targets;
         private readonly Span<float> _weightGradient, _groupSum;
@@ -201,8 +201,8 @@ internal static class LogisticRegressionPass
             T loss = SigmoidCrossEntropyOperator.Invoke<T, FlagUnset>(z, T.Load(ref targets, (nuint)lane), T.Create(1f), out T gradient);
             T delta = LossMath.CanonicalNaN(gradient * T.Create(_scale));
             T.Store(delta, ref _deltas[0], (nuint)lane);
-            LossSum.Add(LossMath.CanonicalNaN(loss), lane % BlockedSum.LaneCount);
-            DeltaSum.Add(delta, lane % BlockedSum.LaneCount);
+            LossSum.Add(LossMath.CanonicalNaN(loss), lane % LaneSum.LaneCount);
+            DeltaSum.Add(delta, lane % LaneSum.LaneCount);
         }
     }
 

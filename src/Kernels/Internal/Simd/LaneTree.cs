@@ -4,7 +4,7 @@ using System.Runtime.Intrinsics;
 namespace Kernels.Internal.Simd;
 
 /// <summary>
-/// The fixed reduction tree over the <see cref="BlockedSum.LaneCount"/> logical lanes: lane j absorbs lane
+/// The fixed reduction tree over the <see cref="LaneSum.LaneCount"/> logical lanes: lane j absorbs lane
 /// j + half for half = 16, 8, 4, 2, 1. Each level is lane-wise, so running it on any vector width gives the same
 /// bits; each level uses the widest accelerated vector that fits.
 /// </summary>
@@ -13,7 +13,7 @@ internal static class LaneTree
     /// <summary>Sums 32 lanes in the fixed tree order (destroys the lanes).</summary>
     public static float Sum(ref float lanes)
     {
-        for (int half = BlockedSum.LaneCount / 2; half >= 1; half /= 2)
+        for (int half = LaneSum.LaneCount / 2; half >= 1; half /= 2)
         {
             if (Vector512.IsHardwareAccelerated && half >= Lanes512.Count)
             {

@@ -16,7 +16,7 @@ namespace Kernels.Internal.Simd;
 /// the scalar form uses the lane index directly. 32 lanes rather than 16 give the widest vectors two independent
 /// dependency chains per group.
 /// </remarks>
-internal struct BlockedSum
+internal struct LaneSum
 {
     public const int LaneCount = 32;
 
