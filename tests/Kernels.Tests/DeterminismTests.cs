@@ -62,8 +62,18 @@ public class DeterminismTests(ITestOutputHelper output)
             perCase.Append(CultureInfo.InvariantCulture, $"{Convert.ToHexStringLower(caseHash.GetHashAndReset())} {layer.Name}\n");
         }
 
+        // Wide softmax rows and logistic regression, two seeds each (moderate, then with extremes).
+        int extraCases = 0;
+        foreach ((string name, Func<int, KernelResult> run) in ExtraHashCases.All())
+        {
+            values += Append(hashes, run(2));
+            values += Append(hashes, run(3));
+            perCase.Append(CultureInfo.InvariantCulture, $"{Convert.ToHexStringLower(caseHash.GetHashAndReset())} {name}\n");
+            extraCases++;
+        }
+
         string hex = Convert.ToHexStringLower(hash.GetHashAndReset());
-        output.WriteLine($"DETERMINISM: sha256={hex} over {values} output values from {PublicKernels.All.Count + PublicKernels.DenseLayers.Count} method variants (ActiveSimd.Width={ActiveSimd.Width})");
+        output.WriteLine($"DETERMINISM: sha256={hex} over {values} output values from {PublicKernels.All.Count + PublicKernels.DenseLayers.Count + extraCases} method variants (ActiveSimd.Width={ActiveSimd.Width})");
 
         string? file = Environment.GetEnvironmentVariable(HashFileVariable);
         if (!string.IsNullOrEmpty(file))

@@ -120,7 +120,7 @@ internal static class PublicKernels
     /// <summary>Outputs per sample for the multi-output overloads: k = 1 takes the flat path inside, 3 and 17 have row tails.</summary>
     public static readonly int[] OutputCounts = [1, 3, 17];
 
-    /// <summary>Class counts for the softmax cases: the row-per-lane layout (C &lt; 32) and the wide one.</summary>
+    /// <summary>Class counts for the softmax cases (all in the row-per-lane layout, C &lt; 256; wide rows are in <see cref="ExtraHashCases"/>).</summary>
     public static readonly int[] SoftmaxClassCounts = [1, 3, 17, 40];
 
     /// <summary>
@@ -228,7 +228,7 @@ internal static class PublicKernels
             }
         }
 
-        // Softmax cross-entropy: C classes play the role of k (C < 32 takes the row-per-lane layout, 40 the wide one).
+        // Softmax cross-entropy: C classes play the role of k (all take the row-per-lane layout; see ExtraHashCases).
         // Labels are derived from the target rows inside the call; every float span goes through the placement.
         foreach (int c in SoftmaxClassCounts)
         {
