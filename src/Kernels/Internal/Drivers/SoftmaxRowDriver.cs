@@ -345,7 +345,7 @@ internal static class SoftmaxRowDriver
         ref float w = ref MemoryMarshal.GetReference(pass.ClassWeights);
         ElementConstants constants = new(pass);
         RowConstants<ScalarLanes> tailRow = block.Constants();
-        RowConstants<T> row = new(T.Create(tailRow.Maximum.Value), T.Create(tailRow.Coefficient.Value), T.Create(tailRow.TargetScale.Value));
+        RowConstants<T> row = new(T.Create(tailRow.Maximum.Value), T.Create(tailRow.Coefficient.Value), T.Create(tailRow.NegatedTargetScale.Value));
         LaneSum differences = default, others = default, ties = default;
         nuint length = (nuint)logits.Length, i = 0;
         nuint groupsEnd = length & ~(nuint)(Lanes - 1);
@@ -410,7 +410,7 @@ internal static class SoftmaxRowDriver
         T exponential = LossMath.ExpOfDifference<T, TInfiniteMaximum>(row.Maximum, logit, out T difference);
         if (TShape.WritesGradient)
         {
-            gradient = T.FusedMultiplyAdd(exponential, row.Coefficient, -(row.TargetScale * weight));
+            gradient = T.FusedMultiplyAdd(exponential, row.Coefficient, row.NegatedTargetScale * weight);
             if (TInfiniteMaximum.IsSet || TShape.ProbabilityTargets || TShape.ClassWeights)
             {
                 gradient = LossMath.CanonicalNaN(gradient);
@@ -671,7 +671,7 @@ internal static class SoftmaxRowDriver
             nuint at = (nuint)(v * width);
             ref int rowIndices = ref Unsafe.Add(ref rows, at);
             RowConstants<T> elementRows = new(
-                T.Permute(row.Maximum, ref rowIndices), T.Permute(row.Coefficient, ref rowIndices), T.Permute(row.TargetScale, ref rowIndices));
+                T.Permute(row.Maximum, ref rowIndices), T.Permute(row.Coefficient, ref rowIndices), T.Permute(row.NegatedTargetScale, ref rowIndices));
             T weight = ElementWeight<T, TShape>(constants, ref t, ClassWeights<T, TShape>(ref w, at), at);
             SecondPassStep<T, TShape, TInfiniteMaximum>(T.Load(ref z, at), weight, elementRows, needsTerms: false, out T gradient);
             T.Store(gradient, ref g, at);
@@ -790,7 +790,7 @@ internal static class SoftmaxRowDriver
             return T.Select(ignored, T.Create(0f), T.Load(ref weights[0], 0));
         }
 
-        public readonly RowConstants<T> Constants() => new(Maximum, Coefficient, TargetScale);
+        public readonly RowConstants<T> Constants() => new(Maximum, Coefficient, -TargetScale);
 
         /// <summary>
         /// The row loss. After pass 2, t is known exactly as t' = Σ_{z≠m} e^{z - m} + (ties - 1), so log1p(t')
@@ -897,7 +897,8 @@ internal static class SoftmaxRowDriver
         }
     }
 
-    private readonly record struct RowConstants<T>(T Maximum, T Coefficient, T TargetScale)
+    /// <summary>The per-row constants of the gradient; the target scale negated once per row, not per element.</summary>
+    private readonly record struct RowConstants<T>(T Maximum, T Coefficient, T NegatedTargetScale)
         where T : struct, ISimdLanes<T>;
 
     /// <summary>What pass 2 sums per row: Σ v_c·(m - z_c), Σ_{z≠m} e^{z - m}, and the number of z = m.</summary>
