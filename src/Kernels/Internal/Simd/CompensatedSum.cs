@@ -13,7 +13,11 @@ internal struct CompensatedSum<T> where T : struct, ISimdLanes<T>
     private T _low;
 
     /// <summary>An empty sum.</summary>
-    public static CompensatedSum<T> Zero => new() { _high = T.Create(0f), _low = T.Create(0f) };
+    public static CompensatedSum<T> Zero
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => new() { _high = T.Create(0f), _low = T.Create(0f) };
+    }
 
     /// <summary>Adds <paramref name="term"/> lane by lane.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -38,6 +42,7 @@ internal struct CompensatedSum<T> where T : struct, ISimdLanes<T>
     /// The correction, or 0 where the sum is ±∞ or NaN: TwoSum's error term is NaN once a term is infinite, and
     /// the sum alone is then the answer (an infinite sum stays infinite, NaN stays NaN).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private readonly T Low()
     {
         T zero = T.Create(0f);
