@@ -55,7 +55,13 @@ internal static class SoftmaxRowDriver
     private const int Lanes = LaneSum.LaneCount;
     private const int MaxNarrowRows = 16;
 
-    /// <summary>Rows of fewer classes take the narrow layout (one row per lane); see the remarks.</summary>
+    /// <summary>
+    /// Rows of fewer classes take the narrow layout (one row per lane). A wide row pays a fixed cost (lane merge
+    /// tree, scalar tails, per-row finishing) of a few hundred ns, so the narrow layout measured faster up to
+    /// C ≈ 500 (C = 100: 1.1 against 4.0 ns per element; C = 256: 1.4 against 1.9; C = 1000: 1.8 against 1.4).
+    /// 256 bounds the stack a call uses: a 16 KB logit tile and a 16 KB row-index table, plus 16 KB each for class
+    /// weights and probability targets when given (32–64 KB).
+    /// </summary>
     private const int NarrowClassLimit = 256;
 
     /// <summary>
