@@ -771,30 +771,8 @@ internal static class SoftmaxRowDriver
         /// s·A'/(1 + t), rounded once from double (lane by lane): every gradient element is e^{z - m} times this,
         /// so a float chain of three roundings here would add 1.5 ulp to all of them.
         /// </summary>
-        /// <remarks>
-        /// The double math runs on <see cref="Vector{T}"/> over the 16-lane row buffers, whatever that vector's
-        /// width: IEEE double operations give the same bits at any width, and lanes past T.Count compute on
-        /// unused buffer entries that are never read back. Lane-by-lane scalar divisions were a sixth of a
-        /// 16-row group at C = 10.
-        /// </remarks>
-        private static T ExactCoefficient(double scale, T totalWeight, T sum, T ignored)
-        {
-            Unsafe.SkipInit(out RowLanes weights);
-            Unsafe.SkipInit(out RowLanes sums);
-            T.Store(totalWeight, ref weights[0], 0);
-            T.Store(sum, ref sums[0], 0);
-            Vector<double> scaleVector = new(scale);
-            for (int lane = 0; lane < T.Count; lane += Vector<float>.Count)
-            {
-                Vector.Widen(Vector.LoadUnsafe(ref weights[0], (nuint)lane), out Vector<double> weightLow, out Vector<double> weightHigh);
-                Vector.Widen(Vector.LoadUnsafe(ref sums[0], (nuint)lane), out Vector<double> sumLow, out Vector<double> sumHigh);
-                Vector<double> low = scaleVector * weightLow / (Vector<double>.One + sumLow);
-                Vector<double> high = scaleVector * weightHigh / (Vector<double>.One + sumHigh);
-                Vector.Narrow(low, high).StoreUnsafe(ref weights[0], (nuint)lane);
-            }
-
-            return T.Select(ignored, T.Create(0f), T.Load(ref weights[0], 0));
-        }
+        private static T ExactCoefficient(double scale, T totalWeight, T sum, T ignored) =>
+            T.Select(ignored, T.Create(0f), T.ScaledQuotientInDouble(scale, totalWeight, sum));
 
         public readonly RowConstants<T> Constants() => new(Maximum, Coefficient, -TargetScale);
 

@@ -49,6 +49,12 @@ internal interface ISimdLanes<TSelf> where TSelf : struct, ISimdLanes<TSelf>
     /// <summary>Lane i = value[indices[i]], indices in [0, Count) (pure data movement).</summary>
     static abstract TSelf Permute(TSelf value, ref int indices);
 
+    /// <summary>
+    /// Lane i = (float)(scale·numerator[i] / (1 + denominatorMinusOne[i])), computed in double and rounded once
+    /// (IEEE double operations: every width gives the same bits).
+    /// </summary>
+    static abstract TSelf ScaledQuotientInDouble(double scale, TSelf numerator, TSelf denominatorMinusOne);
+
     /// <summary>Lane i = (float)source[i], rounded to nearest (the inverse of the widening in <see cref="AddWidened"/>).</summary>
     static abstract TSelf LoadNarrowed(ref double source);
 
@@ -107,6 +113,9 @@ internal readonly struct ScalarLanes : ISimdLanes<ScalarLanes>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static ScalarLanes LoadStrided(ref float source, int stride) => new(source);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static ScalarLanes Permute(ScalarLanes value, ref int indices) => value;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static ScalarLanes LoadNarrowed(ref double source) => new((float)source);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ScalarLanes ScaledQuotientInDouble(double scale, ScalarLanes numerator, ScalarLanes denominatorMinusOne) =>
+        new((float)(scale * numerator._value / (1 + (double)denominatorMinusOne._value)));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static ScalarLanes ShiftLeftBits(ScalarLanes value, int count) => FromBits(Bits(value) << count);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static ScalarLanes ShiftRightArithmeticBits(ScalarLanes value, int count) => FromBits(Bits(value) >> count);

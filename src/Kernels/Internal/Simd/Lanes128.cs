@@ -65,6 +65,15 @@ internal readonly struct Lanes128 : ISimdLanes<Lanes128>
         new(Vector128.Narrow(Vector128.LoadUnsafe(ref source), Vector128.LoadUnsafe(ref source, (nuint)Vector128<double>.Count)));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lanes128 ScaledQuotientInDouble(double scale, Lanes128 numerator, Lanes128 denominatorMinusOne)
+    {
+        Vector128<double> s = Vector128.Create(scale), one = Vector128<double>.One;
+        Vector128<double> low = s * Vector128.WidenLower(numerator._value) / (one + Vector128.WidenLower(denominatorMinusOne._value));
+        Vector128<double> high = s * Vector128.WidenUpper(numerator._value) / (one + Vector128.WidenUpper(denominatorMinusOne._value));
+        return new(Vector128.Narrow(low, high));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void AddWidened(Lanes128 value, ref double destination, nuint offset)
     {
         nuint half = (nuint)Vector128<double>.Count;

@@ -65,6 +65,15 @@ internal readonly struct Lanes256 : ISimdLanes<Lanes256>
         new(Vector256.Narrow(Vector256.LoadUnsafe(ref source), Vector256.LoadUnsafe(ref source, (nuint)Vector256<double>.Count)));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lanes256 ScaledQuotientInDouble(double scale, Lanes256 numerator, Lanes256 denominatorMinusOne)
+    {
+        Vector256<double> s = Vector256.Create(scale), one = Vector256<double>.One;
+        Vector256<double> low = s * Vector256.WidenLower(numerator._value) / (one + Vector256.WidenLower(denominatorMinusOne._value));
+        Vector256<double> high = s * Vector256.WidenUpper(numerator._value) / (one + Vector256.WidenUpper(denominatorMinusOne._value));
+        return new(Vector256.Narrow(low, high));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void AddWidened(Lanes256 value, ref double destination, nuint offset)
     {
         nuint half = (nuint)Vector256<double>.Count;

@@ -66,6 +66,15 @@ internal readonly struct Lanes512 : ISimdLanes<Lanes512>
         new(Vector512.Narrow(Vector512.LoadUnsafe(ref source), Vector512.LoadUnsafe(ref source, (nuint)Vector512<double>.Count)));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lanes512 ScaledQuotientInDouble(double scale, Lanes512 numerator, Lanes512 denominatorMinusOne)
+    {
+        Vector512<double> s = Vector512.Create(scale), one = Vector512<double>.One;
+        Vector512<double> low = s * Vector512.WidenLower(numerator._value) / (one + Vector512.WidenLower(denominatorMinusOne._value));
+        Vector512<double> high = s * Vector512.WidenUpper(numerator._value) / (one + Vector512.WidenUpper(denominatorMinusOne._value));
+        return new(Vector512.Narrow(low, high));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void AddWidened(Lanes512 value, ref double destination, nuint offset)
     {
         nuint half = (nuint)Vector512<double>.Count;
