@@ -145,36 +145,10 @@ public class DenseLayerTests
     public void BlockedGradientSums_AreAccurate_AtTwoToTheTwentyRows()
     {
         // The accuracy target: n = 2^20, d = 64, one output; every ∂C/∂w_j within 1e-5 relative (or 1e-7
-        // absolute near 0) of the double reference. The features are a cheap deterministic hash (Random would cost
-        // more than the kernel), with per-feature offsets and scales so the components span several magnitudes and
-        // some nearly cancel; the targets follow a logistic model so that σ(z) - y is not trivially small.
+        // absolute near 0) of the double reference.
         const int N = 1 << 20, D = 64;
-        float[] features = new float[N * D];
-        float[] weights = new float[D], bias = [0.25f], targets = new float[N];
-        for (int j = 0; j < D; j++)
-        {
-            weights[j] = (float)(Math.Sin(j) * 0.3);
-        }
-
-        uint state = 12345;
-        for (int i = 0; i < N; i++)
-        {
-            double z = 0.25;
-            for (int j = 0; j < D; j++)
-            {
-                state ^= state << 13;
-                state ^= state >> 17;
-                state ^= state << 5;
-                float x = ((state >> 8) * (1f / (1 << 24)) * 2f - 1f) * (1f + (j % 4)) + ((j % 7) - 3) * 0.05f;
-                features[(i * D) + j] = x;
-                z += x * weights[j];
-            }
-
-            state ^= state << 13;
-            state ^= state >> 17;
-            state ^= state << 5;
-            targets[i] = (state >> 8) * (1.0 / (1 << 24)) < 1 / (1 + Math.Exp(-0.8 * z)) ? 1f : 0f;
-        }
+        float[] bias = [0.25f];
+        (float[] features, float[] weights, float[] targets) = LogisticProblem.Create(N, D, bias[0], seed: 12345);
 
         float[] weightGradient = new float[D], biasGradient = new float[1];
         DenseSigmoidCrossEntropy.CostAndGradient(features, weights, bias, targets, default, default, weightGradient, biasGradient, default);

@@ -117,37 +117,10 @@ public class LogisticRegressionTests
     public void WeightGradient_IsAccurate_AtTwoToTheTwentyRows()
     {
         // The accuracy target: n = 2^20, d = 64; every ∂C/∂w_j within 1e-5 relative (or 1e-7 absolute near
-        // 0) of the double reference. The features are a cheap deterministic hash (Random would cost more than the
-        // kernel), with per-feature offsets and scales so the components span several magnitudes and some nearly
-        // cancel; the targets follow a logistic model so that σ(z) - y is not trivially small.
+        // 0) of the double reference.
         const int N = 1 << 20, D = 64;
-        float[] features = new float[N * D];
-        float[] weights = new float[D], targets = new float[N];
         const float Bias = 0.25f;
-        for (int j = 0; j < D; j++)
-        {
-            weights[j] = (float)(Math.Sin(j) * 0.3);
-        }
-
-        uint state = 2024;
-        for (int i = 0; i < N; i++)
-        {
-            double z = Bias;
-            for (int j = 0; j < D; j++)
-            {
-                state ^= state << 13;
-                state ^= state >> 17;
-                state ^= state << 5;
-                float x = ((state >> 8) * (1f / (1 << 24)) * 2f - 1f) * (1f + (j % 4)) + ((j % 7) - 3) * 0.05f;
-                features[(i * D) + j] = x;
-                z += x * weights[j];
-            }
-
-            state ^= state << 13;
-            state ^= state >> 17;
-            state ^= state << 5;
-            targets[i] = (state >> 8) * (1.0 / (1 << 24)) < 1 / (1 + Math.Exp(-0.8 * z)) ? 1f : 0f;
-        }
+        (float[] features, float[] weights, float[] targets) = LogisticProblem.Create(N, D, Bias, seed: 2024);
 
         float[] weightGradient = new float[D];
         float cost = LogisticRegression.CostAndGradient(features, weights, Bias, targets, weightGradient, out float biasGradient);

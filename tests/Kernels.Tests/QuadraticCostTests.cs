@@ -111,28 +111,12 @@ public class QuadraticCostTests
         report.AssertAllWithinTolerance();
     }
 
-    public static TheoryData<float, float, Reduction> InfiniteLogitCases()
-    {
-        TheoryData<float, float, Reduction> cases = [];
-        foreach (float z in (float[])[float.PositiveInfinity, float.NegativeInfinity])
-        {
-            // Hard and soft targets, and targets outside [0, 1] (not range-checked).
-            foreach (float y in (float[])[0f, 0.25f, 0.5f, 1f, -0.5f, 1.5f])
-            {
-                cases.Add(z, y, Reduction.Sum);
-                cases.Add(z, y, Reduction.Mean);
-            }
-        }
-
-        return cases;
-    }
-
     /// <summary>
     /// Documented: z = ±∞ give σ = 1 or 0 exactly, so the loss is ½(1-y)² or ½y² and the gradient 0 (σ' = 0), in
     /// the vector body and in the tail (37 = 32 + 5 elements), for the kernel and the reference alike.
     /// </summary>
     [Theory]
-    [MemberData(nameof(InfiniteLogitCases))]
+    [MemberData(nameof(BinaryCrossEntropyTests.InfiniteLogitCases), MemberType = typeof(BinaryCrossEntropyTests))]
     public void InfiniteLogitGivesTheExactLimit(float z, float y, Reduction reduction)
     {
         const int N = 37;
