@@ -562,13 +562,11 @@ internal static class SoftmaxRowDriver
             T.Store(block.ExactLabelGradient(pass, ref othersInDouble[0]), ref labelGradients, 0);
             ReadOnlySpan<int> labels = pass.Labels.Slice(firstRow, width);
             Span<float> rowsGradient = pass.Gradient.Slice(firstRow * classes, width * classes);
-            bool hasIgnoreIndex = pass.IgnoreIndex.HasValue;
-            int ignoreIndex = pass.IgnoreIndex.GetValueOrDefault();
             for (int r = 0; r < labels.Length; r++)
             {
                 int label = labels[r];
                 Span<float> rowGradient = rowsGradient.Slice(r * classes, classes);
-                if (hasIgnoreIndex && label == ignoreIndex)
+                if (BitConverter.SingleToInt32Bits(tile.Ignored[r]) != 0)
                 {
                     rowGradient.Clear();
                 }
