@@ -22,13 +22,18 @@ internal static class LossMath
     private const float Log2E = 1.44269504f;
 
     // 1.5·2^23 + 127 + 32: adding it to a float of magnitude < 2^22 leaves round-to-nearest(x) + 159 in the low
-    // mantissa bits, which a shift by 23 turns into the exponent field of 2^(round(x) + 32). The extra 2^32, taken
-    // back by an exact multiply, keeps the scale a normal float down to 2^-150, so results that are subnormal
-    // are rounded once, correctly, instead of flushed: sums of many tiny terms (softmax tails) stay accurate.
+    // mantissa bits, which a shift by 23 turns into the exponent field of 2^(round(x) + 32), the form
+    // ISimdLanes.ScaleByPowerOfTwo takes: results that are subnormal are rounded once, correctly, instead of
+    // flushed, so sums of many tiny terms (softmax tails) stay accurate.
     private const float RoundingShifter = 12582912f + 127f + 32f;
-    private const float ScaleBias = 2.32830644e-10f; // 2^-32
 
-    /// <summary>ln(2^-150): below it e^x rounds to +0; the exp helpers return +0 there (and for x = -∞).</summary>
+    /// <summary>
+    /// The argument every x below it is raised to: its exponent k = -159 makes the scale 0 (e^x &lt; 2^-150 rounds
+    /// to +0 anyway from ln(2^-150) ≈ -103.97 down), and it keeps the bits of round(x·log2 e) + 159 non-negative.
+    /// </summary>
+    private const float SmallestArgument = -110f;
+
+    /// <summary>ln(2^-150): below it e^x rounds to +0 (the form with a correction selects +0 there).</summary>
     private const float ZeroExponentArgument = -103.972076f;
 
     /// <summary>
@@ -74,7 +79,6 @@ internal static class LossMath
         }
 
         difference = T.Create(0f) - rounded; // +0, not -0, for equal operands
-        // An infinite difference sends the argument below the cutoff, so a NaN error term never reaches the result.
         return ExpNonPositive<T, FlagSet>(rounded, error);
     }
 
@@ -84,6 +88,15 @@ internal static class LossMath
         where T : struct, ISimdLanes<T>
         where THasCorrection : IStaticFlag
     {
+        T argument = x;
+        if (!THasCorrection.IsSet)
+        {
+            // One clamp (NaN kept) instead of a compare and a select of the result: from ln(2^-150) down every
+            // x gives +0 anyway. A correction cannot be clamped that way: where the argument is huge or infinite
+            // the low part is NaN or large, so that form keeps the select below.
+            x = T.GreaterOrRight(T.Create(SmallestArgument), x);
+        }
+
         T shifted = T.FusedMultiplyAdd(x, T.Create(Log2E), T.Create(RoundingShifter));
         T k = shifted - T.Create(RoundingShifter);
         T r = T.FusedMultiplyAdd(k, T.Create(-Ln2Hi), x);
@@ -102,10 +115,9 @@ internal static class LossMath
         p = T.FusedMultiplyAdd(p, r, T.Create(1f));
         p = T.FusedMultiplyAdd(p, r, T.Create(1f));
 
-        T scale = T.ShiftLeftBits(shifted, 23);
-        T result = p * scale * T.Create(ScaleBias);
+        T result = T.ScaleByPowerOfTwo(p, k, shifted);
         // Selecting on "x < limit" (false for NaN) lets NaN flow through the arithmetic above.
-        return T.Select(T.LessThan(x, T.Create(ZeroExponentArgument)), T.Create(0f), result);
+        return THasCorrection.IsSet ? T.Select(T.LessThan(argument, T.Create(ZeroExponentArgument)), T.Create(0f), result) : result;
     }
 
     /// <summary>

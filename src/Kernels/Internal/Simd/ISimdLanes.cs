@@ -33,6 +33,18 @@ internal interface ISimdLanes<TSelf> where TSelf : struct, ISimdLanes<TSelf>
     static abstract TSelf Abs(TSelf value);
     /// <summary>IEEE maximum: NaN if either operand is NaN.</summary>
     static abstract TSelf Max(TSelf left, TSelf right);
+    /// <summary>
+    /// Lane i = left &gt; right ? left : right, so <paramref name="right"/> whenever either is NaN: the x86 maxps rule,
+    /// one instruction, where <see cref="Max"/> needs a NaN fix-up. As a clamp it keeps a NaN in right and drops one in left.
+    /// </summary>
+    static abstract TSelf GreaterOrRight(TSelf left, TSelf right);
+    /// <summary>
+    /// Lane i = value[i]·2^exponent[i], rounded once (subnormal results correctly rounded), for integral exponent in
+    /// [-159, 0] given twice: as a float and as <paramref name="exponentBits"/>, whose bits shifted left by 23 form the
+    /// float 2^(exponent + 32) (both come out of the exp range reduction). Other lanes give unspecified values that
+    /// the callers discard; width-independence is promised only inside the range.
+    /// </summary>
+    static abstract TSelf ScaleByPowerOfTwo(TSelf value, TSelf exponent, TSelf exponentBits);
 
     static abstract TSelf GreaterThanOrEqual(TSelf left, TSelf right);
     static abstract TSelf LessThan(TSelf left, TSelf right);
@@ -101,6 +113,10 @@ internal readonly struct ScalarLanes : ISimdLanes<ScalarLanes>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static ScalarLanes FusedMultiplyAdd(ScalarLanes a, ScalarLanes b, ScalarLanes c) => new(MathF.FusedMultiplyAdd(a._value, b._value, c._value));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static ScalarLanes Abs(ScalarLanes value) => FromBits(Bits(value) & int.MaxValue);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static ScalarLanes Max(ScalarLanes left, ScalarLanes right) => new(MathF.Max(left._value, right._value));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static ScalarLanes GreaterOrRight(ScalarLanes left, ScalarLanes right) => left._value > right._value ? left : right;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ScalarLanes ScaleByPowerOfTwo(ScalarLanes value, ScalarLanes exponent, ScalarLanes exponentBits) =>
+        value * ShiftLeftBits(exponentBits, 23) * Create(PowerOfTwoScale.Inverse);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static ScalarLanes GreaterThanOrEqual(ScalarLanes left, ScalarLanes right) => Mask(left._value >= right._value);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static ScalarLanes LessThan(ScalarLanes left, ScalarLanes right) => Mask(left._value < right._value);
@@ -127,4 +143,14 @@ internal readonly struct ScalarLanes : ISimdLanes<ScalarLanes>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] private static int Bits(ScalarLanes value) => BitConverter.SingleToInt32Bits(value._value);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] private static ScalarLanes FromBits(int bits) => new(BitConverter.Int32BitsToSingle(bits));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] private static ScalarLanes Mask(bool condition) => FromBits(condition ? -1 : 0);
+}
+
+/// <summary>
+/// The generic form of <see cref="ISimdLanes{TSelf}.ScaleByPowerOfTwo"/>: the scale is built as the normal float
+/// 2^(k + 32) (normal down to k = -150) and the extra 2^32 is taken back by a second multiply, so a subnormal result
+/// is rounded once, by that multiply, instead of flushed. AVX-512's vscalefps rounds the same exact product once.
+/// </summary>
+internal static class PowerOfTwoScale
+{
+    public const float Inverse = 2.32830644e-10f; // 2^-32
 }

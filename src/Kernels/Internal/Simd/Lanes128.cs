@@ -24,6 +24,16 @@ internal readonly struct Lanes128 : ISimdLanes<Lanes128>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes128 FusedMultiplyAdd(Lanes128 a, Lanes128 b, Lanes128 c) => new(Vector128.FusedMultiplyAdd(a._value, b._value, c._value));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes128 Abs(Lanes128 value) => new(Vector128.Abs(value._value));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes128 Max(Lanes128 left, Lanes128 right) => new(Vector128.Max(left._value, right._value));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lanes128 GreaterOrRight(Lanes128 left, Lanes128 right) =>
+        Sse.IsSupported
+            ? new(Sse.Max(left._value, right._value))
+            : new(Vector128.ConditionalSelect(Vector128.GreaterThan(left._value, right._value), left._value, right._value));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lanes128 ScaleByPowerOfTwo(Lanes128 value, Lanes128 exponent, Lanes128 exponentBits) =>
+        Avx512F.VL.IsSupported
+            ? new(Avx512F.VL.Scale(value._value, exponent._value))
+            : value * ShiftLeftBits(exponentBits, 23) * Create(PowerOfTwoScale.Inverse);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes128 GreaterThanOrEqual(Lanes128 left, Lanes128 right) => new(Vector128.GreaterThanOrEqual(left._value, right._value));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes128 LessThan(Lanes128 left, Lanes128 right) => new(Vector128.LessThan(left._value, right._value));

@@ -24,6 +24,16 @@ internal readonly struct Lanes256 : ISimdLanes<Lanes256>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes256 FusedMultiplyAdd(Lanes256 a, Lanes256 b, Lanes256 c) => new(Vector256.FusedMultiplyAdd(a._value, b._value, c._value));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes256 Abs(Lanes256 value) => new(Vector256.Abs(value._value));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes256 Max(Lanes256 left, Lanes256 right) => new(Vector256.Max(left._value, right._value));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lanes256 GreaterOrRight(Lanes256 left, Lanes256 right) =>
+        Avx.IsSupported
+            ? new(Avx.Max(left._value, right._value))
+            : new(Vector256.ConditionalSelect(Vector256.GreaterThan(left._value, right._value), left._value, right._value));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lanes256 ScaleByPowerOfTwo(Lanes256 value, Lanes256 exponent, Lanes256 exponentBits) =>
+        Avx512F.VL.IsSupported
+            ? new(Avx512F.VL.Scale(value._value, exponent._value))
+            : value * ShiftLeftBits(exponentBits, 23) * Create(PowerOfTwoScale.Inverse);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes256 GreaterThanOrEqual(Lanes256 left, Lanes256 right) => new(Vector256.GreaterThanOrEqual(left._value, right._value));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes256 LessThan(Lanes256 left, Lanes256 right) => new(Vector256.LessThan(left._value, right._value));

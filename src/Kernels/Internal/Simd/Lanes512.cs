@@ -24,6 +24,16 @@ internal readonly struct Lanes512 : ISimdLanes<Lanes512>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes512 FusedMultiplyAdd(Lanes512 a, Lanes512 b, Lanes512 c) => new(Vector512.FusedMultiplyAdd(a._value, b._value, c._value));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes512 Abs(Lanes512 value) => new(Vector512.Abs(value._value));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes512 Max(Lanes512 left, Lanes512 right) => new(Vector512.Max(left._value, right._value));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lanes512 GreaterOrRight(Lanes512 left, Lanes512 right) =>
+        Avx512F.IsSupported
+            ? new(Avx512F.Max(left._value, right._value))
+            : new(Vector512.ConditionalSelect(Vector512.GreaterThan(left._value, right._value), left._value, right._value));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lanes512 ScaleByPowerOfTwo(Lanes512 value, Lanes512 exponent, Lanes512 exponentBits) =>
+        Avx512F.IsSupported
+            ? new(Avx512F.Scale(value._value, exponent._value))
+            : value * ShiftLeftBits(exponentBits, 23) * Create(PowerOfTwoScale.Inverse);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes512 GreaterThanOrEqual(Lanes512 left, Lanes512 right) => new(Vector512.GreaterThanOrEqual(left._value, right._value));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes512 LessThan(Lanes512 left, Lanes512 right) => new(Vector512.LessThan(left._value, right._value));
