@@ -8,7 +8,7 @@ namespace Kernels;
 /// <summary>
 /// Softmax cross-entropy of n rows of C logits (row-major), fused: log-softmax, loss and gradient in at most two
 /// reads of each row and one write, nothing allocated, no thread started. Rows of fewer than 256 classes are
-/// processed a vector of rows at a time through a tile on the stack (32–64 KB per call).
+/// processed a vector of rows at a time through a tile on the stack (33–66 KB per call).
 /// </summary>
 /// <remarks>
 /// <para>loss_i = lse(z_i) - z_i,y (class-index labels) or Σc t_ic·(lse(z_i) - z_ic) (probability targets), with

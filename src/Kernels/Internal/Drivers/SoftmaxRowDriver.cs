@@ -59,8 +59,8 @@ internal static class SoftmaxRowDriver
     /// Rows of fewer classes take the narrow layout (one row per lane). A wide row pays a fixed cost (lane merge
     /// tree, scalar tails, per-row finishing) of a few hundred ns, so the narrow layout measured faster up to
     /// C ≈ 500 (C = 100: 1.1 against 4.0 ns per element; C = 256: 1.4 against 1.9; C = 1000: 1.8 against 1.4).
-    /// 256 bounds the stack a call uses: a 16 KB logit tile and a 16 KB row-index table, plus 16 KB each for class
-    /// weights and probability targets when given (32–64 KB).
+    /// 256 bounds the stack a call uses: a 17 KB logit tile and a 16 KB row-index table, plus 16–17 KB each for class
+    /// weights and probability targets when given (33–66 KB).
     /// </summary>
     private const int NarrowClassLimit = 256;
 
@@ -465,8 +465,8 @@ internal static class SoftmaxRowDriver
         // Every tile element that is read is written first; skipping the zeroing saves ~7 KB of stores per group.
         Unsafe.SkipInit(out NarrowTile tile);
         ref float logitTile = ref tile.Logits[0];
-        // Only probability targets need a tile of their own (16 KB of stack otherwise left unused).
-        Span<float> targets = stackalloc float[TShape.ProbabilityTargets ? NarrowClassLimit * MaxNarrowRows : 0];
+        // Only probability targets need a tile of their own (17 KB of stack otherwise left unused).
+        Span<float> targets = stackalloc float[TShape.ProbabilityTargets ? (NarrowClassLimit + MaxNarrowRows) * MaxNarrowRows : 0];
         ref float targetTile = ref MemoryMarshal.GetReference(targets);
         Transpose<T>(pass.Logits, firstRow, classes, ref logitTile);
         if (TShape.ProbabilityTargets)
@@ -683,13 +683,26 @@ internal static class SoftmaxRowDriver
     }
 
     /// <summary>
-    /// Copies T.Count rows from firstRow (C floats each) into the tile as columns, tile[c·T.Count + r], one strided
-    /// gather per class: the scalar copy of a 16×10 block cost more than the block's arithmetic.
+    /// Copies T.Count rows from firstRow (C floats each) into the tile as columns, tile[c·T.Count + r]: blocks of
+    /// T.Count columns by a register transpose where the width has one and the block's reads (which run up to
+    /// T.Count - 1 floats past a row, into the next) stay inside the span, the rest one strided gather per class.
+    /// A block may fill up to T.Count - 1 columns past C in the tile, which nothing reads.
     /// </summary>
     private static void Transpose<T>(ReadOnlySpan<float> source, int firstRow, int classes, ref float tile) where T : struct, ISimdLanes<T>
     {
-        ref float rows = ref MemoryMarshal.GetReference(source.Slice(firstRow * classes, T.Count * classes));
-        for (int c = 0; c < classes; c++)
+        int start = firstRow * classes;
+        _ = source.Slice(start, T.Count * classes);
+        ref float rows = ref Unsafe.Add(ref MemoryMarshal.GetReference(source), start);
+        int readable = source.Length - start, c = 0;
+        for (; c < classes && ((T.Count - 1) * classes) + c + T.Count <= readable; c += T.Count)
+        {
+            if (!T.TryTransposeSquare(ref Unsafe.Add(ref rows, c), (nuint)classes, ref Unsafe.Add(ref tile, c * T.Count)))
+            {
+                break;
+            }
+        }
+
+        for (; c < classes; c++)
         {
             T.Store(T.LoadStrided(ref Unsafe.Add(ref rows, c), classes), ref tile, (nuint)(c * T.Count));
         }
@@ -929,14 +942,14 @@ internal static class SoftmaxRowDriver
         private float _element;
     }
 
-    /// <summary>Stack storage of a narrow group: the classes × rows logit tile (C &lt; 256, rows ≤ 16, 16 KB) and per-row lanes.</summary>
+    /// <summary>Stack storage of a narrow group: the classes × rows logit tile (C &lt; 256, rows ≤ 16, 17 KB with the transpose's spill-over columns) and per-row lanes.</summary>
     private struct NarrowTile
     {
         public ClassTile Logits;
         public RowLanes Ignored, LabelLogits, LabelWeights, LabelGradients, RowLosses;
     }
 
-    [InlineArray(NarrowClassLimit * MaxNarrowRows)]
+    [InlineArray((NarrowClassLimit + MaxNarrowRows) * MaxNarrowRows)]
     private struct ClassTile
     {
         private float _element;

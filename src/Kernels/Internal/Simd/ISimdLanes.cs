@@ -58,6 +58,13 @@ internal interface ISimdLanes<TSelf> where TSelf : struct, ISimdLanes<TSelf>
     /// <summary>Lane i = source[i·stride] (pure data movement: every width gives the same values).</summary>
     static abstract TSelf LoadStrided(ref float source, int stride);
 
+    /// <summary>
+    /// Transposes a Count × Count block in registers: destination[c·Count + r] = source[r·stride + c] for r, c &lt;
+    /// Count (reads Count floats from each of Count rows). Returns false, touching nothing, where the width has no
+    /// register transpose (the caller then gathers); pure data movement, so every width gives the same values.
+    /// </summary>
+    static abstract bool TryTransposeSquare(ref float source, nuint stride, ref float destination);
+
     /// <summary>Lane i = value[indices[i]], indices in [0, Count) (pure data movement).</summary>
     static abstract TSelf Permute(TSelf value, ref int indices);
 
@@ -128,6 +135,7 @@ internal readonly struct ScalarLanes : ISimdLanes<ScalarLanes>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void AddWidened(ScalarLanes value, ref double destination, nuint offset) => Unsafe.Add(ref destination, offset) += value._value;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static ScalarLanes LoadStrided(ref float source, int stride) => new(source);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static ScalarLanes Permute(ScalarLanes value, ref int indices) => value;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static bool TryTransposeSquare(ref float source, nuint stride, ref float destination) => false;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static ScalarLanes LoadNarrowed(ref double source) => new((float)source);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ScalarLanes ScaledQuotientInDouble(double scale, ScalarLanes numerator, ScalarLanes denominatorMinusOne) =>

@@ -63,6 +63,8 @@ internal readonly struct Lanes128 : ISimdLanes<Lanes128>
         return new(gathered);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static bool TryTransposeSquare(ref float source, nuint stride, ref float destination) => false;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Lanes128 Permute(Lanes128 value, ref int indices)
     {

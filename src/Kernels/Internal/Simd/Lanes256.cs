@@ -63,6 +63,8 @@ internal readonly struct Lanes256 : ISimdLanes<Lanes256>
         return new(gathered);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static bool TryTransposeSquare(ref float source, nuint stride, ref float destination) => false;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Lanes256 Permute(Lanes256 value, ref int indices)
     {
