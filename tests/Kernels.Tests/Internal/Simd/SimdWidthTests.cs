@@ -98,6 +98,49 @@ public class SimdWidthTests(ITestOutputHelper output)
     public void QuadraticCostIsTheSameAtEveryWidth() => AssertEveryWidthAgrees<QuadraticCost>(
         Values(15, KernelInputs.Logit, Wide), Values(16, KernelInputs.LogitTarget, Wide));
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(10)]
+    [InlineData(16)]
+    [InlineData(17)]
+    [InlineData(255)]
+    public void TryTransposeSquareTransposesOrDeclines(int stride)
+    {
+        AssertTransposes<ScalarLanes>(stride);
+        AssertTransposes<Lanes128>(stride);
+        AssertTransposes<Lanes256>(stride);
+        AssertTransposes<Lanes512>(stride);
+    }
+
+    private void AssertTransposes<T>(int stride) where T : struct, ISimdLanes<T>
+    {
+        // Distinct bit patterns (NaN payloads and -0 included) so a misplaced or altered element shows.
+        float[] source = new float[((T.Count - 1) * stride) + T.Count];
+        for (int i = 0; i < source.Length; i++)
+        {
+            source[i] = BitConverter.Int32BitsToSingle(i % 7 == 3 ? 0x7FC00000 + i : i % 11 == 5 ? int.MinValue : 0x3F800000 + i);
+        }
+
+        float[] destination = new float[T.Count * T.Count];
+        Array.Fill(destination, 12345f);
+        if (!T.TryTransposeSquare(ref source[0], (nuint)stride, ref destination[0]))
+        {
+            Assert.All(destination, value => Assert.Equal(12345f, value));
+            output.WriteLine($"{typeof(T).Name}: no register transpose (the caller gathers)");
+            return;
+        }
+
+        for (int r = 0; r < T.Count; r++)
+        {
+            for (int c = 0; c < T.Count; c++)
+            {
+                Assert.Equal(BitConverter.SingleToInt32Bits(source[(r * stride) + c]), BitConverter.SingleToInt32Bits(destination[(c * T.Count) + r]));
+            }
+        }
+
+        output.WriteLine($"{typeof(T).Name}: {T.Count}×{T.Count} register transpose at stride {stride} checked");
+    }
+
     /// <summary>A function of up to three lane values with two results, evaluated the same way for every lane type.</summary>
     private interface ILaneFunction
     {
