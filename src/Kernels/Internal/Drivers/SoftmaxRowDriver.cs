@@ -326,7 +326,9 @@ internal static class SoftmaxRowDriver
         where T : struct, ISimdLanes<T>
         where TShape : ISoftmaxShape
     {
-        bool finite = float.IsFinite(block.Maximum.Value);
+        // A NaN logit shows in t, not always in m (pass 1 takes chunk maxima that skip NaN): such a row takes the
+        // canonicalizing form.
+        bool finite = float.IsFinite(block.Maximum.Value) && !float.IsNaN(block.Sum.Value);
         bool sums = needsTerms || needsOthers;
         return (finite, sums) switch
         {
