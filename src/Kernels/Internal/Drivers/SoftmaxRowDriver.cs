@@ -206,11 +206,11 @@ internal static class SoftmaxRowDriver
         ref float maxima = ref Unsafe.As<LaneStates, float>(ref states);
         ref float sums = ref Unsafe.Add(ref maxima, Lanes);
         ref float ties = ref Unsafe.Add(ref maxima, 2 * Lanes);
-        for (int lane = 0; lane < Lanes; lane++)
+        for (nuint lane = 0; lane < Lanes; lane += (nuint)T.Count)
         {
-            Unsafe.Add(ref maxima, lane) = OnlineSoftmax.EmptyMaximum;
-            Unsafe.Add(ref sums, lane) = 0f;
-            Unsafe.Add(ref ties, lane) = 0f;
+            T.Store(T.Create(OnlineSoftmax.EmptyMaximum), ref maxima, lane);
+            T.Store(T.Create(0f), ref sums, lane);
+            T.Store(T.Create(0f), ref ties, lane);
         }
 
         ref float z = ref MemoryMarshal.GetReference(logits);
@@ -245,20 +245,42 @@ internal static class SoftmaxRowDriver
             }
         }
 
-        for (int lane = 0; lane < Lanes; lane++)
+        for (nuint lane = 0; lane < Lanes; lane += (nuint)T.Count)
         {
-            Unsafe.Add(ref sums, lane) = OnlineSoftmax.SumExcludingMaximum(ScalarLanes.Create(Unsafe.Add(ref sums, lane)), ScalarLanes.Create(Unsafe.Add(ref ties, lane))).Value;
+            T.Store(OnlineSoftmax.SumExcludingMaximum(T.Load(ref sums, lane), T.Load(ref ties, lane)), ref sums, lane);
         }
 
-        i = groupsEnd;
-
-        for (; i < length; i++)
+        // The C mod 32 last elements fall in lanes 0.. in order; each is merged into its lane as the state (z, 0),
+        // a vector of lanes at a time, lanes past the end taking the empty state (-∞, -1), which a merge absorbs
+        // exactly (same bits as merging the elements one by one, without a scalar exponential each).
+        int tail = (int)(length - groupsEnd);
+        if (tail > 0)
         {
-            int lane = (int)(i % Lanes);
-            StatisticsStep(ref maxima, ref sums, lane, ScalarLanes.Load(ref z, i));
+            Unsafe.SkipInit(out LaneStates padded);
+            ref float tailLogits = ref Unsafe.As<LaneStates, float>(ref padded);
+            ref float tailSums = ref Unsafe.Add(ref tailLogits, Lanes);
+            for (int lane = 0; lane < Lanes; lane++)
+            {
+                bool inRow = lane < tail;
+                Unsafe.Add(ref tailLogits, lane) = inRow ? Unsafe.Add(ref z, groupsEnd + (nuint)lane) : OnlineSoftmax.EmptyMaximum;
+                Unsafe.Add(ref tailSums, lane) = inRow ? 0f : -1f;
+            }
+
+            for (nuint lane = 0; lane < (nuint)tail; lane += (nuint)T.Count)
+            {
+                T maximum = T.Load(ref maxima, lane);
+                T sum = T.Load(ref sums, lane);
+                OnlineSoftmax.Merge(ref maximum, ref sum, T.Load(ref tailLogits, lane), T.Load(ref tailSums, lane));
+                T.Store(maximum, ref maxima, lane);
+                T.Store(sum, ref sums, lane);
+            }
+
             if (TShape.ProbabilityTargets)
             {
-                targetWeight.Add(TargetWeight<ScalarLanes, TShape>(constants, ScalarLanes.Load(ref t, i), ClassWeights<ScalarLanes, TShape>(ref w, i)), lane);
+                for (i = groupsEnd; i < length; i++)
+                {
+                    targetWeight.Add(TargetWeight<ScalarLanes, TShape>(constants, ScalarLanes.Load(ref t, i), ClassWeights<ScalarLanes, TShape>(ref w, i)), (int)(i % Lanes));
+                }
             }
         }
 
@@ -271,16 +293,6 @@ internal static class SoftmaxRowDriver
         block.Maximum = ScalarLanes.Create(maxima);
         block.Sum = ScalarLanes.Create(sums);
         block.TargetWeight = ScalarLanes.Create(TShape.ProbabilityTargets ? (float)targetWeight.Total() : 0f);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StatisticsStep<T>(ref float maxima, ref float sums, int lane, T logit) where T : struct, ISimdLanes<T>
-    {
-        T maximum = T.Load(ref maxima, (nuint)lane);
-        T sum = T.Load(ref sums, (nuint)lane);
-        OnlineSoftmax.Merge(ref maximum, ref sum, logit, T.Create(0f));
-        T.Store(maximum, ref maxima, (nuint)lane);
-        T.Store(sum, ref sums, (nuint)lane);
     }
 
     private static void MergeHalves(ref float maxima, ref float sums, int half)
