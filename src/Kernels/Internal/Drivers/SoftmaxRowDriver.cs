@@ -705,7 +705,7 @@ internal static class SoftmaxRowDriver
     private static void Transpose<T>(ReadOnlySpan<float> source, int firstRow, int classes, ref float tile) where T : struct, ISimdLanes<T>
     {
         int start = firstRow * classes;
-        _ = source.Slice(start, T.Count * classes);
+        _ = source.Slice(start, T.Count * classes); // the group lies inside the span; reads past it are checked below
         ref float rows = ref Unsafe.Add(ref MemoryMarshal.GetReference(source), start);
         int readable = source.Length - start, c = 0;
         for (; c < classes && ((T.Count - 1) * classes) + c + T.Count <= readable; c += T.Count)

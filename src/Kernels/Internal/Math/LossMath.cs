@@ -88,7 +88,6 @@ internal static class LossMath
         where T : struct, ISimdLanes<T>
         where THasCorrection : IStaticFlag
     {
-        T argument = x;
         if (!THasCorrection.IsSet)
         {
             // One clamp (NaN kept) instead of a compare and a select of the result: from ln(2^-150) down every
@@ -116,8 +115,10 @@ internal static class LossMath
         p = T.FusedMultiplyAdd(p, r, T.Create(1f));
 
         T result = T.ScaleByPowerOfTwo(p, k, shifted);
-        // Selecting on "x < limit" (false for NaN) lets NaN flow through the arithmetic above.
-        return THasCorrection.IsSet ? T.Select(T.LessThan(argument, T.Create(ZeroExponentArgument)), T.Create(0f), result) : result;
+        // With a correction (x unclamped): selecting on "x < limit" (false for NaN) lets NaN flow through the
+        // arithmetic above, and an infinite difference sends x below the limit, so a NaN error term never reaches
+        // the result.
+        return THasCorrection.IsSet ? T.Select(T.LessThan(x, T.Create(ZeroExponentArgument)), T.Create(0f), result) : result;
     }
 
     /// <summary>
