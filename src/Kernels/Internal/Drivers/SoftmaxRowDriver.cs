@@ -627,18 +627,18 @@ internal static class SoftmaxRowDriver
     {
         // Σ others as a compensated float pair, widened once at the end: adding each term to a double in memory
         // made a store-to-load chain through the classes.
-        T zero = T.Create(0f), ties = zero;
+        T zero = T.Create(0f), tieBits = zero;
         CompensatedSum<T> others = CompensatedSum<T>.Zero;
         for (int c = 0; c < classes; c++)
         {
             T exponential = LossMath.ExpOfDifference<T, TInfiniteMaximum>(maximum, T.Load(ref tile, (nuint)(c * T.Count)), out T difference);
             T isMaximum = T.EqualTo(difference, zero);
             others.Add(T.Select(isMaximum, zero, exponential));
-            ties += T.AndBits(isMaximum, 0x3F800000); // 1f where the mask is set
+            tieBits = T.SubtractBits(tieBits, isMaximum); // an int32 count: the mask is -1 where set
         }
 
         others.AddWidenedTo(ref othersInDouble);
-        return ties;
+        return T.ConvertBitsToSingle(tieBits);
     }
 
     /// <summary>Σ v_c·(m - z_c) per row of a narrow group (label smoothing and probability targets only).</summary>

@@ -57,12 +57,14 @@ internal static class OnlineSoftmax
         T rescaled = (sum + ties) * LossMath.ExpNonPositive(-DifferenceFromMaximum(chunkMaximum, maximum));
         T s = T.Select(increased, rescaled, sum);
         T c = T.Select(increased, zero, ties);
+        // The chunk's ties are counted as int32 in the lanes' bits (one subtract of the mask each) and added once.
+        T chunkTies = zero;
         if (LossMath.AnyNonFinite(chunkMaximum))
         {
             for (nuint k = 0; k < count; k++)
             {
                 T logit = T.Load(ref first, k * stride);
-                AddTerm(ref s, ref c, logit, chunkMaximum, LossMath.ExpNonPositive(-DifferenceFromMaximum(chunkMaximum, logit)));
+                AddTerm(ref s, ref chunkTies, logit, chunkMaximum, LossMath.ExpNonPositive(-DifferenceFromMaximum(chunkMaximum, logit)));
             }
         }
         else
@@ -70,13 +72,13 @@ internal static class OnlineSoftmax
             for (nuint k = 0; k < count; k++)
             {
                 T logit = T.Load(ref first, k * stride);
-                AddTerm(ref s, ref c, logit, chunkMaximum, LossMath.ExpNonPositive(logit - chunkMaximum));
+                AddTerm(ref s, ref chunkTies, logit, chunkMaximum, LossMath.ExpNonPositive(logit - chunkMaximum));
             }
         }
 
         maximum = chunkMaximum;
         sum = s;
-        ties = c;
+        ties = c + T.ConvertBitsToSingle(chunkTies); // integers below 2^24: exact, the same bits as adding 1s
     }
 
     /// <summary>
@@ -129,11 +131,11 @@ internal static class OnlineSoftmax
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void AddTerm<T>(ref T sum, ref T ties, T logit, T maximum, T exponential) where T : struct, ISimdLanes<T>
+    private static void AddTerm<T>(ref T sum, ref T tieBits, T logit, T maximum, T exponential) where T : struct, ISimdLanes<T>
     {
         T isMaximum = T.EqualTo(logit, maximum);
         sum += T.Select(isMaximum, T.Create(0f), exponential);
-        ties += T.AndBits(isMaximum, 0x3F800000); // 1f where the mask is set
+        tieBits = T.SubtractBits(tieBits, isMaximum);
     }
 
     /// <summary>t = s + (c - 1) from <see cref="AddChunk{T}"/>'s state (c - 1 is exact, so one rounding).</summary>

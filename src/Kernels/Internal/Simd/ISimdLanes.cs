@@ -86,6 +86,8 @@ internal interface ISimdLanes<TSelf> where TSelf : struct, ISimdLanes<TSelf>
     static abstract TSelf AndBits(TSelf value, int mask);
     static abstract TSelf OrBits(TSelf value, int bits);
     static abstract TSelf AddBits(TSelf value, int addend);
+    /// <summary>Lane-wise int32 left - right (a mask of all-ones subtracts -1: it counts set lanes).</summary>
+    static abstract TSelf SubtractBits(TSelf left, TSelf right);
     /// <summary>Converts the int32 held in each lane's bits to the float of the same value.</summary>
     static abstract TSelf ConvertBitsToSingle(TSelf value);
 }
@@ -146,6 +148,7 @@ internal readonly struct ScalarLanes : ISimdLanes<ScalarLanes>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static ScalarLanes AndBits(ScalarLanes value, int mask) => FromBits(Bits(value) & mask);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static ScalarLanes OrBits(ScalarLanes value, int bits) => FromBits(Bits(value) | bits);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static ScalarLanes AddBits(ScalarLanes value, int addend) => FromBits(unchecked(Bits(value) + addend));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static ScalarLanes SubtractBits(ScalarLanes left, ScalarLanes right) => FromBits(unchecked(Bits(left) - Bits(right)));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static ScalarLanes ConvertBitsToSingle(ScalarLanes value) => new(Bits(value));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)] private static int Bits(ScalarLanes value) => BitConverter.SingleToInt32Bits(value._value);

@@ -98,5 +98,6 @@ internal readonly struct Lanes128 : ISimdLanes<Lanes128>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes128 AndBits(Lanes128 value, int mask) => new((value._value.AsInt32() & Vector128.Create(mask)).AsSingle());
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes128 OrBits(Lanes128 value, int bits) => new((value._value.AsInt32() | Vector128.Create(bits)).AsSingle());
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes128 AddBits(Lanes128 value, int addend) => new((value._value.AsInt32() + Vector128.Create(addend)).AsSingle());
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes128 SubtractBits(Lanes128 left, Lanes128 right) => new((left._value.AsInt32() - right._value.AsInt32()).AsSingle());
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes128 ConvertBitsToSingle(Lanes128 value) => new(Vector128.ConvertToSingle(value._value.AsInt32()));
 }

@@ -98,5 +98,6 @@ internal readonly struct Lanes256 : ISimdLanes<Lanes256>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes256 AndBits(Lanes256 value, int mask) => new((value._value.AsInt32() & Vector256.Create(mask)).AsSingle());
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes256 OrBits(Lanes256 value, int bits) => new((value._value.AsInt32() | Vector256.Create(bits)).AsSingle());
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes256 AddBits(Lanes256 value, int addend) => new((value._value.AsInt32() + Vector256.Create(addend)).AsSingle());
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes256 SubtractBits(Lanes256 left, Lanes256 right) => new((left._value.AsInt32() - right._value.AsInt32()).AsSingle());
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes256 ConvertBitsToSingle(Lanes256 value) => new(Vector256.ConvertToSingle(value._value.AsInt32()));
 }

@@ -151,5 +151,6 @@ internal readonly struct Lanes512 : ISimdLanes<Lanes512>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes512 AndBits(Lanes512 value, int mask) => new((value._value.AsInt32() & Vector512.Create(mask)).AsSingle());
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes512 OrBits(Lanes512 value, int bits) => new((value._value.AsInt32() | Vector512.Create(bits)).AsSingle());
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes512 AddBits(Lanes512 value, int addend) => new((value._value.AsInt32() + Vector512.Create(addend)).AsSingle());
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes512 SubtractBits(Lanes512 left, Lanes512 right) => new((left._value.AsInt32() - right._value.AsInt32()).AsSingle());
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes512 ConvertBitsToSingle(Lanes512 value) => new(Vector512.ConvertToSingle(value._value.AsInt32()));
 }
