@@ -118,7 +118,7 @@ internal static class LossMath
         // With a correction (x unclamped): selecting on "x < limit" (false for NaN) lets NaN flow through the
         // arithmetic above, and an infinite difference sends x below the limit, so a NaN error term never reaches
         // the result.
-        return THasCorrection.IsSet ? T.Select(T.LessThan(x, T.Create(ZeroExponentArgument)), T.Create(0f), result) : result;
+        return THasCorrection.IsSet ? T.SelectWhereLess(x, T.Create(ZeroExponentArgument), T.Create(0f), result) : result;
     }
 
     /// <summary>

@@ -52,6 +52,12 @@ internal interface ISimdLanes<TSelf> where TSelf : struct, ISimdLanes<TSelf>
     static abstract TSelf EqualTo(TSelf left, TSelf right);
     /// <summary>Lane-wise <c>mask ? ifTrue : ifFalse</c> for all-ones/all-zeros masks.</summary>
     static abstract TSelf Select(TSelf mask, TSelf ifTrue, TSelf ifFalse);
+    /// <summary>
+    /// Lane-wise <c>left &lt; right ? ifTrue : ifFalse</c> (false for NaN): <see cref="Select"/> of <see cref="LessThan"/>
+    /// in one expression, which AVX-512 keeps in a mask register (a compare and a masked blend; through a mask
+    /// value the JIT moves the mask into a vector and back).
+    /// </summary>
+    static abstract TSelf SelectWhereLess(TSelf left, TSelf right, TSelf ifTrue, TSelf ifFalse);
     static abstract TSelf Or(TSelf left, TSelf right);
     static abstract bool AnyBitSet(TSelf value);
 
@@ -132,6 +138,7 @@ internal readonly struct ScalarLanes : ISimdLanes<ScalarLanes>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static ScalarLanes GreaterThan(ScalarLanes left, ScalarLanes right) => Mask(left._value > right._value);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static ScalarLanes EqualTo(ScalarLanes left, ScalarLanes right) => Mask(left._value == right._value);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static ScalarLanes Select(ScalarLanes mask, ScalarLanes ifTrue, ScalarLanes ifFalse) => Bits(mask) != 0 ? ifTrue : ifFalse;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static ScalarLanes SelectWhereLess(ScalarLanes left, ScalarLanes right, ScalarLanes ifTrue, ScalarLanes ifFalse) => left._value < right._value ? ifTrue : ifFalse;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static ScalarLanes Or(ScalarLanes left, ScalarLanes right) => FromBits(Bits(left) | Bits(right));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static bool AnyBitSet(ScalarLanes value) => Bits(value) != 0;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void AddWidened(ScalarLanes value, ref double destination, nuint offset) => Unsafe.Add(ref destination, offset) += value._value;

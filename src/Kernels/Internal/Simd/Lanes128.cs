@@ -40,6 +40,9 @@ internal readonly struct Lanes128 : ISimdLanes<Lanes128>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes128 GreaterThan(Lanes128 left, Lanes128 right) => new(Vector128.GreaterThan(left._value, right._value));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes128 EqualTo(Lanes128 left, Lanes128 right) => new(Vector128.Equals(left._value, right._value));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes128 Select(Lanes128 mask, Lanes128 ifTrue, Lanes128 ifFalse) => new(Vector128.ConditionalSelect(mask._value, ifTrue._value, ifFalse._value));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lanes128 SelectWhereLess(Lanes128 left, Lanes128 right, Lanes128 ifTrue, Lanes128 ifFalse) =>
+        new(Vector128.ConditionalSelect(Vector128.LessThan(left._value, right._value), ifTrue._value, ifFalse._value));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes128 Or(Lanes128 left, Lanes128 right) => new(left._value | right._value);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static bool AnyBitSet(Lanes128 value) => value._value.AsInt32() != Vector128<int>.Zero;
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

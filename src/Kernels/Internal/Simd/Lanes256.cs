@@ -40,6 +40,9 @@ internal readonly struct Lanes256 : ISimdLanes<Lanes256>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes256 GreaterThan(Lanes256 left, Lanes256 right) => new(Vector256.GreaterThan(left._value, right._value));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes256 EqualTo(Lanes256 left, Lanes256 right) => new(Vector256.Equals(left._value, right._value));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes256 Select(Lanes256 mask, Lanes256 ifTrue, Lanes256 ifFalse) => new(Vector256.ConditionalSelect(mask._value, ifTrue._value, ifFalse._value));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lanes256 SelectWhereLess(Lanes256 left, Lanes256 right, Lanes256 ifTrue, Lanes256 ifFalse) =>
+        new(Vector256.ConditionalSelect(Vector256.LessThan(left._value, right._value), ifTrue._value, ifFalse._value));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes256 Or(Lanes256 left, Lanes256 right) => new(left._value | right._value);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static bool AnyBitSet(Lanes256 value) => value._value.AsInt32() != Vector256<int>.Zero;
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

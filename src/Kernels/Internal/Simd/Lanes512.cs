@@ -40,6 +40,9 @@ internal readonly struct Lanes512 : ISimdLanes<Lanes512>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes512 GreaterThan(Lanes512 left, Lanes512 right) => new(Vector512.GreaterThan(left._value, right._value));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes512 EqualTo(Lanes512 left, Lanes512 right) => new(Vector512.Equals(left._value, right._value));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes512 Select(Lanes512 mask, Lanes512 ifTrue, Lanes512 ifFalse) => new(Vector512.ConditionalSelect(mask._value, ifTrue._value, ifFalse._value));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lanes512 SelectWhereLess(Lanes512 left, Lanes512 right, Lanes512 ifTrue, Lanes512 ifFalse) =>
+        new(Vector512.ConditionalSelect(Vector512.LessThan(left._value, right._value), ifTrue._value, ifFalse._value));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes512 Or(Lanes512 left, Lanes512 right) => new(left._value | right._value);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static bool AnyBitSet(Lanes512 value) => value._value.AsInt32() != Vector512<int>.Zero;
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
