@@ -89,45 +89,54 @@ internal static class OnlineSoftmax
     /// (differences from either are ±0, and their exponential is 1 either way).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static T StridedGreatest<T>(T initial, ref float first, nuint count, nuint stride) where T : struct, ISimdLanes<T>
-    {
-        T greatest = initial, other = initial;
-        nuint k = 0;
-        for (; k + 2 <= count; k += 2)
-        {
-            greatest = T.GreaterOrRight(greatest, T.Load(ref first, k * stride));
-            other = T.GreaterOrRight(other, T.Load(ref first, (k + 1) * stride));
-        }
-
-        if (k < count)
-        {
-            greatest = T.GreaterOrRight(greatest, T.Load(ref first, k * stride));
-        }
-
-        return T.GreaterOrRight(greatest, other);
-    }
+    public static T StridedGreatest<T>(T initial, ref float first, nuint count, nuint stride) where T : struct, ISimdLanes<T> =>
+        Strided<T, GreaterOrRightRule>(initial, ref first, count, stride);
 
     /// <summary>
     /// max(<paramref name="initial"/>, first[k·stride + lane] for k &lt; count), per lane. Two running maxima give
     /// the same bits as one: IEEE maximum is exact, commutative and associative (NaN wins, -0 &lt; +0).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static T StridedMaximum<T>(T initial, ref float first, nuint count, nuint stride) where T : struct, ISimdLanes<T>
+    public static T StridedMaximum<T>(T initial, ref float first, nuint count, nuint stride) where T : struct, ISimdLanes<T> =>
+        Strided<T, IeeeMaximumRule>(initial, ref first, count, stride);
+
+    /// <summary>The walk both share: two running values (even and odd k), combined at the end.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static T Strided<T, TRule>(T initial, ref float first, nuint count, nuint stride)
+        where T : struct, ISimdLanes<T>
+        where TRule : IMaximumRule
     {
-        T maximum = initial, other = initial;
+        T even = initial, odd = initial;
         nuint k = 0;
         for (; k + 2 <= count; k += 2)
         {
-            maximum = T.Max(maximum, T.Load(ref first, k * stride));
-            other = T.Max(other, T.Load(ref first, (k + 1) * stride));
+            even = TRule.Apply(even, T.Load(ref first, k * stride));
+            odd = TRule.Apply(odd, T.Load(ref first, (k + 1) * stride));
         }
 
         if (k < count)
         {
-            maximum = T.Max(maximum, T.Load(ref first, k * stride));
+            even = TRule.Apply(even, T.Load(ref first, k * stride));
         }
 
-        return T.Max(maximum, other);
+        return TRule.Apply(even, odd);
+    }
+
+    private interface IMaximumRule
+    {
+        static abstract T Apply<T>(T running, T value) where T : struct, ISimdLanes<T>;
+    }
+
+    private readonly struct IeeeMaximumRule : IMaximumRule
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static T Apply<T>(T running, T value) where T : struct, ISimdLanes<T> => T.Max(running, value);
+    }
+
+    private readonly struct GreaterOrRightRule : IMaximumRule
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static T Apply<T>(T running, T value) where T : struct, ISimdLanes<T> => T.GreaterOrRight(running, value);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
