@@ -131,7 +131,7 @@ internal readonly struct ScalarLanes : ISimdLanes<ScalarLanes>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static ScalarLanes GreaterOrRight(ScalarLanes left, ScalarLanes right) => left._value > right._value ? left : right;
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ScalarLanes ScaleByPowerOfTwo(ScalarLanes value, ScalarLanes exponent, ScalarLanes exponentBits) =>
-        value * ShiftLeftBits(exponentBits, 23) * Create(PowerOfTwoScale.Inverse);
+        PowerOfTwoScale.FromBits(value, exponentBits);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static ScalarLanes GreaterThanOrEqual(ScalarLanes left, ScalarLanes right) => Mask(left._value >= right._value);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static ScalarLanes LessThan(ScalarLanes left, ScalarLanes right) => Mask(left._value < right._value);
@@ -170,5 +170,10 @@ internal readonly struct ScalarLanes : ISimdLanes<ScalarLanes>
 /// </summary>
 internal static class PowerOfTwoScale
 {
-    public const float Inverse = 2.32830644e-10f; // 2^-32
+    private const float Inverse = 2.32830644e-10f; // 2^-32
+
+    /// <summary>value·2^k from the bits of 2^(k + 32) (<paramref name="exponentBits"/> shifted left by 23), any width.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T FromBits<T>(T value, T exponentBits) where T : struct, ISimdLanes<T> =>
+        value * T.ShiftLeftBits(exponentBits, 23) * T.Create(Inverse);
 }

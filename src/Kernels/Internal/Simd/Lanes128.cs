@@ -33,7 +33,7 @@ internal readonly struct Lanes128 : ISimdLanes<Lanes128>
     public static Lanes128 ScaleByPowerOfTwo(Lanes128 value, Lanes128 exponent, Lanes128 exponentBits) =>
         Avx512F.VL.IsSupported
             ? new(Avx512F.VL.Scale(value._value, exponent._value))
-            : value * ShiftLeftBits(exponentBits, 23) * Create(PowerOfTwoScale.Inverse);
+            : PowerOfTwoScale.FromBits(value, exponentBits);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes128 GreaterThanOrEqual(Lanes128 left, Lanes128 right) => new(Vector128.GreaterThanOrEqual(left._value, right._value));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes128 LessThan(Lanes128 left, Lanes128 right) => new(Vector128.LessThan(left._value, right._value));

@@ -33,7 +33,7 @@ internal readonly struct Lanes256 : ISimdLanes<Lanes256>
     public static Lanes256 ScaleByPowerOfTwo(Lanes256 value, Lanes256 exponent, Lanes256 exponentBits) =>
         Avx512F.VL.IsSupported
             ? new(Avx512F.VL.Scale(value._value, exponent._value))
-            : value * ShiftLeftBits(exponentBits, 23) * Create(PowerOfTwoScale.Inverse);
+            : PowerOfTwoScale.FromBits(value, exponentBits);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes256 GreaterThanOrEqual(Lanes256 left, Lanes256 right) => new(Vector256.GreaterThanOrEqual(left._value, right._value));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes256 LessThan(Lanes256 left, Lanes256 right) => new(Vector256.LessThan(left._value, right._value));

@@ -33,7 +33,7 @@ internal readonly struct Lanes512 : ISimdLanes<Lanes512>
     public static Lanes512 ScaleByPowerOfTwo(Lanes512 value, Lanes512 exponent, Lanes512 exponentBits) =>
         Avx512F.IsSupported
             ? new(Avx512F.Scale(value._value, exponent._value))
-            : value * ShiftLeftBits(exponentBits, 23) * Create(PowerOfTwoScale.Inverse);
+            : PowerOfTwoScale.FromBits(value, exponentBits);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes512 GreaterThanOrEqual(Lanes512 left, Lanes512 right) => new(Vector512.GreaterThanOrEqual(left._value, right._value));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes512 LessThan(Lanes512 left, Lanes512 right) => new(Vector512.LessThan(left._value, right._value));
