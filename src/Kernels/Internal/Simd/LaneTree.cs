@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
 
 namespace Kernels.Internal.Simd;
 
@@ -15,33 +14,27 @@ internal static class LaneTree
     {
         for (int half = LaneSum.LaneCount / 2; half >= 1; half /= 2)
         {
-            if (Vector512.IsHardwareAccelerated && half >= Lanes512.Count)
-            {
-                AddHalves<Lanes512>(ref lanes, half);
-            }
-            else if (Vector256.IsHardwareAccelerated && half >= Lanes256.Count)
-            {
-                AddHalves<Lanes256>(ref lanes, half);
-            }
-            else if (Vector128.IsHardwareAccelerated && half >= Lanes128.Count)
-            {
-                AddHalves<Lanes128>(ref lanes, half);
-            }
-            else
-            {
-                AddHalves<ScalarLanes>(ref lanes, half);
-            }
+            AddHalves level = new(ref lanes, half);
+            SimdDispatch.Run<AddHalves, bool>(ref level, half);
         }
 
         return lanes;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void AddHalves<T>(ref float lanes, int half) where T : struct, ISimdLanes<T>
+    /// <summary>One level of the tree: lanes [0, half) += lanes [half, 2·half).</summary>
+    private readonly ref struct AddHalves(ref float lanes, int half) : ISimdKernel<bool>
     {
-        for (nuint lane = 0; lane < (nuint)half; lane += (nuint)T.Count)
+        private readonly ref float _lanes = ref lanes;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public bool Run<T>() where T : struct, ISimdLanes<T>
         {
-            T.Store(T.Load(ref lanes, lane) + T.Load(ref lanes, lane + (nuint)half), ref lanes, lane);
+            for (nuint lane = 0; lane < (nuint)half; lane += (nuint)T.Count)
+            {
+                T.Store(T.Load(ref _lanes, lane) + T.Load(ref _lanes, lane + (nuint)half), ref _lanes, lane);
+            }
+
+            return true;
         }
     }
 }
