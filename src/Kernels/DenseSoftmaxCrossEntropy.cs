@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Kernels.Internal.Drivers;
+using Kernels.Internal.Softmax;
 using Kernels.Internal.Linear;
 using Kernels.Internal.Math;
 using Kernels.Internal.Validation;
@@ -110,7 +111,7 @@ public static class DenseSoftmaxCrossEntropy
             softmax.Labels = labels.Slice(first, rows);
             softmax.Gradient = logits;
             softmax.Losses = rowLosses[..rows];
-            SoftmaxRowDriver.Run(softmax);
+            SoftmaxDriver.Run(softmax);
 
             // Row losses in row order (the driver's own total groups rows by the vector width).
             for (int r = 0; r < rows; r++)

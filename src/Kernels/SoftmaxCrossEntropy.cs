@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Kernels.Internal.Drivers;
+using Kernels.Internal.Softmax;
 using Kernels.Internal.Math;
 using Kernels.Internal.Validation;
 
@@ -155,7 +156,7 @@ public static class SoftmaxCrossEntropy
         pass.Gradient = gradient;
         pass.Losses = losses;
         pass.LogSumExp = logSumExp;
-        double total = SoftmaxRowDriver.Run(pass);
+        double total = SoftmaxDriver.Run(pass);
         return LossMath.CanonicalNaN((float)(!mean ? total : meanDenominator == 0 ? 0 : total / meanDenominator));
     }
 

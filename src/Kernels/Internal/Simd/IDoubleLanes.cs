@@ -1,4 +1,3 @@
-using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
@@ -6,8 +5,9 @@ namespace Kernels.Internal.Simd;
 
 /// <summary>
 /// Lane-wise double operations for the per-row finishing that is done in double (IEEE double arithmetic, no
-/// contraction: every instantiation gives the same bits). Two instantiations: <see cref="Doubles512"/> takes a
-/// whole <see cref="Lanes512"/> in two registers; <see cref="VectorDoubles"/> serves every other width.
+/// contraction: every instantiation gives the same bits). A float lane type widens into two of these
+/// (<see cref="ISimdLanes{TSelf}.InDouble"/>): <see cref="Doubles512"/>, <see cref="Doubles256"/>,
+/// <see cref="Doubles128"/>, and <see cref="ScalarDouble"/> for one lane.
 /// </summary>
 internal interface IDoubleLanes<TSelf> where TSelf : struct, IDoubleLanes<TSelf>
 {
@@ -16,13 +16,22 @@ internal interface IDoubleLanes<TSelf> where TSelf : struct, IDoubleLanes<TSelf>
     static abstract TSelf operator -(TSelf left, TSelf right);
     static abstract TSelf operator *(TSelf left, TSelf right);
     static abstract TSelf operator /(TSelf left, TSelf right);
-    static abstract TSelf operator -(TSelf value);
 
     /// <summary>Lane-wise <c>left == right ? ifTrue : ifFalse</c>.</summary>
     static abstract TSelf SelectEqual(TSelf left, TSelf right, TSelf ifTrue, TSelf ifFalse);
+}
 
-    /// <summary>Lane-wise <c>left &gt;= right ? ifTrue : ifFalse</c>.</summary>
-    static abstract TSelf SelectGreaterThanOrEqual(TSelf left, TSelf right, TSelf ifTrue, TSelf ifFalse);
+/// <summary>Up to six float lanes handed to an <see cref="IDoubleLaneFunction"/> (unused ones are ignored).</summary>
+internal struct LaneInputs<T>
+{
+    public T A, B, C, D, E, F;
+}
+
+/// <summary>A lane-wise computation in double: what <see cref="ISimdLanes{TSelf}.InDouble"/> runs on widened lanes.</summary>
+internal interface IDoubleLaneFunction
+{
+    /// <summary>The result per lane, from the widened float inputs and one input that is double already.</summary>
+    TDouble Invoke<TDouble>(scoped in LaneInputs<TDouble> inputs, TDouble wide) where TDouble : struct, IDoubleLanes<TDouble>;
 }
 
 /// <summary>One <see cref="Vector512{T}"/> of 8 doubles.</summary>
@@ -35,34 +44,56 @@ internal readonly struct Doubles512(Vector512<double> value) : IDoubleLanes<Doub
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Doubles512 operator -(Doubles512 left, Doubles512 right) => new(left.Value - right.Value);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Doubles512 operator *(Doubles512 left, Doubles512 right) => new(left.Value * right.Value);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Doubles512 operator /(Doubles512 left, Doubles512 right) => new(left.Value / right.Value);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Doubles512 operator -(Doubles512 value) => new(-value.Value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Doubles512 SelectEqual(Doubles512 left, Doubles512 right, Doubles512 ifTrue, Doubles512 ifFalse) =>
         new(Vector512.ConditionalSelect(Vector512.Equals(left.Value, right.Value), ifTrue.Value, ifFalse.Value));
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Doubles512 SelectGreaterThanOrEqual(Doubles512 left, Doubles512 right, Doubles512 ifTrue, Doubles512 ifFalse) =>
-        new(Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(left.Value, right.Value), ifTrue.Value, ifFalse.Value));
 }
 
-/// <summary>One <see cref="Vector{T}"/> of doubles (any width).</summary>
-internal readonly struct VectorDoubles(Vector<double> value) : IDoubleLanes<VectorDoubles>
+/// <summary>One <see cref="Vector256{T}"/> of 4 doubles.</summary>
+internal readonly struct Doubles256(Vector256<double> value) : IDoubleLanes<Doubles256>
 {
-    public Vector<double> Value => value;
+    public Vector256<double> Value => value;
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static VectorDoubles Create(double value) => new(new Vector<double>(value));
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static VectorDoubles operator +(VectorDoubles left, VectorDoubles right) => new(left.Value + right.Value);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static VectorDoubles operator -(VectorDoubles left, VectorDoubles right) => new(left.Value - right.Value);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static VectorDoubles operator *(VectorDoubles left, VectorDoubles right) => new(left.Value * right.Value);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static VectorDoubles operator /(VectorDoubles left, VectorDoubles right) => new(left.Value / right.Value);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static VectorDoubles operator -(VectorDoubles value) => new(-value.Value);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static VectorDoubles SelectEqual(VectorDoubles left, VectorDoubles right, VectorDoubles ifTrue, VectorDoubles ifFalse) =>
-        new(Vector.ConditionalSelect(Vector.Equals(left.Value, right.Value), ifTrue.Value, ifFalse.Value));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Doubles256 Create(double value) => new(Vector256.Create(value));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Doubles256 operator +(Doubles256 left, Doubles256 right) => new(left.Value + right.Value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Doubles256 operator -(Doubles256 left, Doubles256 right) => new(left.Value - right.Value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Doubles256 operator *(Doubles256 left, Doubles256 right) => new(left.Value * right.Value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Doubles256 operator /(Doubles256 left, Doubles256 right) => new(left.Value / right.Value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static VectorDoubles SelectGreaterThanOrEqual(VectorDoubles left, VectorDoubles right, VectorDoubles ifTrue, VectorDoubles ifFalse) =>
-        new(Vector.ConditionalSelect(Vector.GreaterThanOrEqual(left.Value, right.Value), ifTrue.Value, ifFalse.Value));
+    public static Doubles256 SelectEqual(Doubles256 left, Doubles256 right, Doubles256 ifTrue, Doubles256 ifFalse) =>
+        new(Vector256.ConditionalSelect(Vector256.Equals(left.Value, right.Value), ifTrue.Value, ifFalse.Value));
+}
+
+/// <summary>One <see cref="Vector128{T}"/> of 2 doubles.</summary>
+internal readonly struct Doubles128(Vector128<double> value) : IDoubleLanes<Doubles128>
+{
+    public Vector128<double> Value => value;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Doubles128 Create(double value) => new(Vector128.Create(value));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Doubles128 operator +(Doubles128 left, Doubles128 right) => new(left.Value + right.Value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Doubles128 operator -(Doubles128 left, Doubles128 right) => new(left.Value - right.Value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Doubles128 operator *(Doubles128 left, Doubles128 right) => new(left.Value * right.Value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Doubles128 operator /(Doubles128 left, Doubles128 right) => new(left.Value / right.Value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Doubles128 SelectEqual(Doubles128 left, Doubles128 right, Doubles128 ifTrue, Doubles128 ifFalse) =>
+        new(Vector128.ConditionalSelect(Vector128.Equals(left.Value, right.Value), ifTrue.Value, ifFalse.Value));
+}
+
+/// <summary>One double.</summary>
+internal readonly struct ScalarDouble(double value) : IDoubleLanes<ScalarDouble>
+{
+    public double Value => value;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static ScalarDouble Create(double value) => new(value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static ScalarDouble operator +(ScalarDouble left, ScalarDouble right) => new(left.Value + right.Value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static ScalarDouble operator -(ScalarDouble left, ScalarDouble right) => new(left.Value - right.Value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static ScalarDouble operator *(ScalarDouble left, ScalarDouble right) => new(left.Value * right.Value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static ScalarDouble operator /(ScalarDouble left, ScalarDouble right) => new(left.Value / right.Value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ScalarDouble SelectEqual(ScalarDouble left, ScalarDouble right, ScalarDouble ifTrue, ScalarDouble ifFalse) =>
+        left.Value == right.Value ? ifTrue : ifFalse;
 }

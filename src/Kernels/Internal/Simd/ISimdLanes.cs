@@ -65,20 +65,22 @@ internal interface ISimdLanes<TSelf> where TSelf : struct, ISimdLanes<TSelf>
     static abstract TSelf LoadStrided(ref float source, int stride);
 
     /// <summary>
-    /// Transposes a Count × Count block in registers: destination[c·Count + r] = source[r·stride + c] for r, c &lt;
-    /// Count (reads Count floats from each of Count rows). Returns false, touching nothing, where the width has no
-    /// register transpose (the caller then gathers); pure data movement, so every width gives the same values.
+    /// Transposes a Count × Count block in registers: destination[c·destinationStride + r] = source[r·stride + c]
+    /// for r, c &lt; Count (reads Count floats from each of Count rows, writes Count floats to each of Count rows).
+    /// Returns false, touching nothing, where the width has no register transpose (the caller then moves elements
+    /// one by one); pure data movement, so every width gives the same values.
     /// </summary>
-    static abstract bool TryTransposeSquare(ref float source, nuint stride, ref float destination);
+    static abstract bool TryTransposeSquare(ref float source, nuint stride, ref float destination, nuint destinationStride);
 
     /// <summary>Lane i = value[indices[i]], indices in [0, Count) (pure data movement).</summary>
     static abstract TSelf Permute(TSelf value, ref int indices);
 
     /// <summary>
-    /// Lane i = (float)(scale·numerator[i] / (1 + denominatorMinusOne[i])), computed in double and rounded once
-    /// (IEEE double operations: every width gives the same bits).
+    /// Lane i = (float)function(inputs widened to double, wide[i]): a computation in double, rounded once (IEEE double
+    /// operations: every width gives the same bits). Reads Count doubles from <paramref name="wide"/>.
     /// </summary>
-    static abstract TSelf ScaledQuotientInDouble(double scale, TSelf numerator, TSelf denominatorMinusOne);
+    static abstract TSelf InDouble<TFunction>(scoped in TFunction function, scoped in LaneInputs<TSelf> inputs, ref double wide)
+        where TFunction : struct, IDoubleLaneFunction;
 
     /// <summary>Lane i = (float)source[i], rounded to nearest (the inverse of the widening in <see cref="AddWidened"/>).</summary>
     static abstract TSelf LoadNarrowed(ref double source);
@@ -144,11 +146,19 @@ internal readonly struct ScalarLanes : ISimdLanes<ScalarLanes>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void AddWidened(ScalarLanes value, ref double destination, nuint offset) => Unsafe.Add(ref destination, offset) += value._value;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static ScalarLanes LoadStrided(ref float source, int stride) => new(source);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static ScalarLanes Permute(ScalarLanes value, ref int indices) => value;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static bool TryTransposeSquare(ref float source, nuint stride, ref float destination) => false;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static bool TryTransposeSquare(ref float source, nuint stride, ref float destination, nuint destinationStride) => false;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static ScalarLanes LoadNarrowed(ref double source) => new((float)source);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static ScalarLanes ScaledQuotientInDouble(double scale, ScalarLanes numerator, ScalarLanes denominatorMinusOne) =>
-        new((float)(scale * numerator._value / (1 + (double)denominatorMinusOne._value)));
+    public static ScalarLanes InDouble<TFunction>(scoped in TFunction function, scoped in LaneInputs<ScalarLanes> inputs, ref double wide)
+        where TFunction : struct, IDoubleLaneFunction
+    {
+        LaneInputs<ScalarDouble> widened = new()
+        {
+            A = new(inputs.A._value), B = new(inputs.B._value), C = new(inputs.C._value),
+            D = new(inputs.D._value), E = new(inputs.E._value), F = new(inputs.F._value),
+        };
+        return new((float)function.Invoke(widened, new ScalarDouble(wide)).Value);
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static ScalarLanes ShiftLeftBits(ScalarLanes value, int count) => FromBits(Bits(value) << count);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static ScalarLanes ShiftRightArithmeticBits(ScalarLanes value, int count) => FromBits(Bits(value) >> count);

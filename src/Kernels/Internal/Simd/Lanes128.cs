@@ -66,7 +66,7 @@ internal readonly struct Lanes128 : ISimdLanes<Lanes128>
         return new(gathered);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static bool TryTransposeSquare(ref float source, nuint stride, ref float destination) => false;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static bool TryTransposeSquare(ref float source, nuint stride, ref float destination, nuint destinationStride) => false;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Lanes128 Permute(Lanes128 value, ref int indices)
@@ -80,12 +80,22 @@ internal readonly struct Lanes128 : ISimdLanes<Lanes128>
         new(Vector128.Narrow(Vector128.LoadUnsafe(ref source), Vector128.LoadUnsafe(ref source, (nuint)Vector128<double>.Count)));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Lanes128 ScaledQuotientInDouble(double scale, Lanes128 numerator, Lanes128 denominatorMinusOne)
+    public static Lanes128 InDouble<TFunction>(scoped in TFunction function, scoped in LaneInputs<Lanes128> inputs, ref double wide)
+        where TFunction : struct, IDoubleLaneFunction
     {
-        Vector128<double> s = Vector128.Create(scale), one = Vector128<double>.One;
-        Vector128<double> low = s * Vector128.WidenLower(numerator._value) / (one + Vector128.WidenLower(denominatorMinusOne._value));
-        Vector128<double> high = s * Vector128.WidenUpper(numerator._value) / (one + Vector128.WidenUpper(denominatorMinusOne._value));
-        return new(Vector128.Narrow(low, high));
+        LaneInputs<Doubles128> low = new()
+        {
+            A = new(Vector128.WidenLower(inputs.A._value)), B = new(Vector128.WidenLower(inputs.B._value)), C = new(Vector128.WidenLower(inputs.C._value)),
+            D = new(Vector128.WidenLower(inputs.D._value)), E = new(Vector128.WidenLower(inputs.E._value)), F = new(Vector128.WidenLower(inputs.F._value)),
+        };
+        LaneInputs<Doubles128> high = new()
+        {
+            A = new(Vector128.WidenUpper(inputs.A._value)), B = new(Vector128.WidenUpper(inputs.B._value)), C = new(Vector128.WidenUpper(inputs.C._value)),
+            D = new(Vector128.WidenUpper(inputs.D._value)), E = new(Vector128.WidenUpper(inputs.E._value)), F = new(Vector128.WidenUpper(inputs.F._value)),
+        };
+        Vector128<double> lowResult = function.Invoke(low, new Doubles128(Vector128.LoadUnsafe(ref wide))).Value;
+        Vector128<double> highResult = function.Invoke(high, new Doubles128(Vector128.LoadUnsafe(ref wide, (nuint)Vector128<double>.Count))).Value;
+        return new(Vector128.Narrow(lowResult, highResult));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

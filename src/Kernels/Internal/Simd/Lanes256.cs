@@ -66,7 +66,7 @@ internal readonly struct Lanes256 : ISimdLanes<Lanes256>
         return new(gathered);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static bool TryTransposeSquare(ref float source, nuint stride, ref float destination) => false;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static bool TryTransposeSquare(ref float source, nuint stride, ref float destination, nuint destinationStride) => false;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Lanes256 Permute(Lanes256 value, ref int indices)
@@ -80,12 +80,22 @@ internal readonly struct Lanes256 : ISimdLanes<Lanes256>
         new(Vector256.Narrow(Vector256.LoadUnsafe(ref source), Vector256.LoadUnsafe(ref source, (nuint)Vector256<double>.Count)));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Lanes256 ScaledQuotientInDouble(double scale, Lanes256 numerator, Lanes256 denominatorMinusOne)
+    public static Lanes256 InDouble<TFunction>(scoped in TFunction function, scoped in LaneInputs<Lanes256> inputs, ref double wide)
+        where TFunction : struct, IDoubleLaneFunction
     {
-        Vector256<double> s = Vector256.Create(scale), one = Vector256<double>.One;
-        Vector256<double> low = s * Vector256.WidenLower(numerator._value) / (one + Vector256.WidenLower(denominatorMinusOne._value));
-        Vector256<double> high = s * Vector256.WidenUpper(numerator._value) / (one + Vector256.WidenUpper(denominatorMinusOne._value));
-        return new(Vector256.Narrow(low, high));
+        LaneInputs<Doubles256> low = new()
+        {
+            A = new(Vector256.WidenLower(inputs.A._value)), B = new(Vector256.WidenLower(inputs.B._value)), C = new(Vector256.WidenLower(inputs.C._value)),
+            D = new(Vector256.WidenLower(inputs.D._value)), E = new(Vector256.WidenLower(inputs.E._value)), F = new(Vector256.WidenLower(inputs.F._value)),
+        };
+        LaneInputs<Doubles256> high = new()
+        {
+            A = new(Vector256.WidenUpper(inputs.A._value)), B = new(Vector256.WidenUpper(inputs.B._value)), C = new(Vector256.WidenUpper(inputs.C._value)),
+            D = new(Vector256.WidenUpper(inputs.D._value)), E = new(Vector256.WidenUpper(inputs.E._value)), F = new(Vector256.WidenUpper(inputs.F._value)),
+        };
+        Vector256<double> lowResult = function.Invoke(low, new Doubles256(Vector256.LoadUnsafe(ref wide))).Value;
+        Vector256<double> highResult = function.Invoke(high, new Doubles256(Vector256.LoadUnsafe(ref wide, (nuint)Vector256<double>.Count))).Value;
+        return new(Vector256.Narrow(lowResult, highResult));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

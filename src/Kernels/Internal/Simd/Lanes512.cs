@@ -72,7 +72,7 @@ internal readonly struct Lanes512 : ISimdLanes<Lanes512>
     /// L of u[4g + j] holds column 4L + j of rows 4g..4g+3; two rounds of 128-bit block shuffles gather the four
     /// lanes of each column. It replaces 32 eight-lane gathers per 16 columns.
     /// </remarks>
-    public static bool TryTransposeSquare(ref float source, nuint stride, ref float destination)
+    public static bool TryTransposeSquare(ref float source, nuint stride, ref float destination, nuint destinationStride)
     {
         if (!Avx512F.IsSupported)
         {
@@ -83,10 +83,10 @@ internal readonly struct Lanes512 : ISimdLanes<Lanes512>
         FourRows(ref source, stride, 4, out Vector512<float> u4, out Vector512<float> u5, out Vector512<float> u6, out Vector512<float> u7);
         FourRows(ref source, stride, 8, out Vector512<float> u8, out Vector512<float> u9, out Vector512<float> u10, out Vector512<float> u11);
         FourRows(ref source, stride, 12, out Vector512<float> u12, out Vector512<float> u13, out Vector512<float> u14, out Vector512<float> u15);
-        FourColumns(u0, u4, u8, u12, ref destination, 0);
-        FourColumns(u1, u5, u9, u13, ref destination, 1);
-        FourColumns(u2, u6, u10, u14, ref destination, 2);
-        FourColumns(u3, u7, u11, u15, ref destination, 3);
+        FourColumns(u0, u4, u8, u12, ref destination, destinationStride, 0);
+        FourColumns(u1, u5, u9, u13, ref destination, destinationStride, 1);
+        FourColumns(u2, u6, u10, u14, ref destination, destinationStride, 2);
+        FourColumns(u3, u7, u11, u15, ref destination, destinationStride, 3);
         return true;
     }
 
@@ -110,14 +110,14 @@ internal readonly struct Lanes512 : ISimdLanes<Lanes512>
     /// <summary>Columns j, 4 + j, 8 + j, 12 + j from the j-th outputs of the four row quadruples.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void FourColumns(
-        Vector512<float> rows0, Vector512<float> rows4, Vector512<float> rows8, Vector512<float> rows12, ref float destination, nuint j)
+        Vector512<float> rows0, Vector512<float> rows4, Vector512<float> rows8, Vector512<float> rows12, ref float destination, nuint stride, nuint j)
     {
         Vector512<float> a0 = Avx512F.Shuffle4x128(rows0, rows4, 0x44), a1 = Avx512F.Shuffle4x128(rows0, rows4, 0xEE);
         Vector512<float> b0 = Avx512F.Shuffle4x128(rows8, rows12, 0x44), b1 = Avx512F.Shuffle4x128(rows8, rows12, 0xEE);
-        Avx512F.Shuffle4x128(a0, b0, 0x88).StoreUnsafe(ref destination, j * 16);
-        Avx512F.Shuffle4x128(a0, b0, 0xDD).StoreUnsafe(ref destination, (4 + j) * 16);
-        Avx512F.Shuffle4x128(a1, b1, 0x88).StoreUnsafe(ref destination, (8 + j) * 16);
-        Avx512F.Shuffle4x128(a1, b1, 0xDD).StoreUnsafe(ref destination, (12 + j) * 16);
+        Avx512F.Shuffle4x128(a0, b0, 0x88).StoreUnsafe(ref destination, j * stride);
+        Avx512F.Shuffle4x128(a0, b0, 0xDD).StoreUnsafe(ref destination, (4 + j) * stride);
+        Avx512F.Shuffle4x128(a1, b1, 0x88).StoreUnsafe(ref destination, (8 + j) * stride);
+        Avx512F.Shuffle4x128(a1, b1, 0xDD).StoreUnsafe(ref destination, (12 + j) * stride);
     }
 
 
@@ -133,12 +133,22 @@ internal readonly struct Lanes512 : ISimdLanes<Lanes512>
         new(Vector512.Narrow(Vector512.LoadUnsafe(ref source), Vector512.LoadUnsafe(ref source, (nuint)Vector512<double>.Count)));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Lanes512 ScaledQuotientInDouble(double scale, Lanes512 numerator, Lanes512 denominatorMinusOne)
+    public static Lanes512 InDouble<TFunction>(scoped in TFunction function, scoped in LaneInputs<Lanes512> inputs, ref double wide)
+        where TFunction : struct, IDoubleLaneFunction
     {
-        Vector512<double> s = Vector512.Create(scale), one = Vector512<double>.One;
-        Vector512<double> low = s * Vector512.WidenLower(numerator._value) / (one + Vector512.WidenLower(denominatorMinusOne._value));
-        Vector512<double> high = s * Vector512.WidenUpper(numerator._value) / (one + Vector512.WidenUpper(denominatorMinusOne._value));
-        return new(Vector512.Narrow(low, high));
+        LaneInputs<Doubles512> low = new()
+        {
+            A = new(Vector512.WidenLower(inputs.A._value)), B = new(Vector512.WidenLower(inputs.B._value)), C = new(Vector512.WidenLower(inputs.C._value)),
+            D = new(Vector512.WidenLower(inputs.D._value)), E = new(Vector512.WidenLower(inputs.E._value)), F = new(Vector512.WidenLower(inputs.F._value)),
+        };
+        LaneInputs<Doubles512> high = new()
+        {
+            A = new(Vector512.WidenUpper(inputs.A._value)), B = new(Vector512.WidenUpper(inputs.B._value)), C = new(Vector512.WidenUpper(inputs.C._value)),
+            D = new(Vector512.WidenUpper(inputs.D._value)), E = new(Vector512.WidenUpper(inputs.E._value)), F = new(Vector512.WidenUpper(inputs.F._value)),
+        };
+        Vector512<double> lowResult = function.Invoke(low, new Doubles512(Vector512.LoadUnsafe(ref wide))).Value;
+        Vector512<double> highResult = function.Invoke(high, new Doubles512(Vector512.LoadUnsafe(ref wide, (nuint)Vector512<double>.Count))).Value;
+        return new(Vector512.Narrow(lowResult, highResult));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

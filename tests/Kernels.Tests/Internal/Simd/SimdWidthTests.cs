@@ -121,9 +121,11 @@ public class SimdWidthTests(ITestOutputHelper output)
             source[i] = BitConverter.Int32BitsToSingle(i % 7 == 3 ? 0x7FC00000 + i : i % 11 == 5 ? int.MinValue : 0x3F800000 + i);
         }
 
-        float[] destination = new float[T.Count * T.Count];
+        // The destination rows are strided too (a different stride than the source's), with untouched gaps between them.
+        int destinationStride = T.Count + 3;
+        float[] destination = new float[T.Count * destinationStride];
         Array.Fill(destination, 12345f);
-        if (!T.TryTransposeSquare(ref source[0], (nuint)stride, ref destination[0]))
+        if (!T.TryTransposeSquare(ref source[0], (nuint)stride, ref destination[0], (nuint)destinationStride))
         {
             Assert.All(destination, value => Assert.Equal(12345f, value));
             output.WriteLine($"{typeof(T).Name}: no register transpose (the caller gathers)");
@@ -134,7 +136,12 @@ public class SimdWidthTests(ITestOutputHelper output)
         {
             for (int c = 0; c < T.Count; c++)
             {
-                Assert.Equal(BitConverter.SingleToInt32Bits(source[(r * stride) + c]), BitConverter.SingleToInt32Bits(destination[(c * T.Count) + r]));
+                Assert.Equal(BitConverter.SingleToInt32Bits(source[(r * stride) + c]), BitConverter.SingleToInt32Bits(destination[(c * destinationStride) + r]));
+            }
+
+            for (int gap = T.Count; gap < destinationStride; gap++)
+            {
+                Assert.Equal(12345f, destination[(r * destinationStride) + gap]);
             }
         }
 

@@ -1,0 +1,323 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using Kernels.Internal.Math;
+using Kernels.Internal.Simd;
+
+namespace Kernels.Internal.Softmax;
+
+/// <summary>
+/// Rows of at most <see cref="SoftmaxDriver.NarrowClassLimit"/> classes, a vector of rows at a time, one row per
+/// lane: the group is transposed into a stack tile (classes × rows), so the maximum, the exponentials and the scaling
+/// are whole-vector operations over classes 0..C-1 in order, and transposed back into the gradient. A row of 10
+/// classes would otherwise fill a third of a vector and spend its time in tails and per-row scalar code.
+/// </summary>
+/// <remarks>
+/// Stack: two tiles of (64 + 16) × 16 floats (the logits, then the exponentials and the gradient; the targets, then
+/// the row-major gradient), 10 KB, plus about 1 KB of per-row lanes. Rows left over after the last whole vector run
+/// the same code on scalar lanes, one row per group, so every width computes every row alike.
+/// </remarks>
+[SkipLocalsInit]
+internal static class NarrowRows
+{
+    private const int MaxRows = 16;
+    private const int TileRows = SoftmaxDriver.NarrowClassLimit + MaxRows;
+
+    /// <summary>Float partial sums over this many classes are added to the row's double sums.</summary>
+    private const int FlushClasses = 8;
+
+    public static double Run<T, TShape>(scoped in SoftmaxPass pass)
+        where T : struct, ISimdLanes<T>
+        where TShape : ISoftmaxShape
+    {
+        double total = 0;
+        int rows = pass.Logits.Length / pass.ClassCount, first = 0;
+        for (; first + T.Count <= rows; first += T.Count)
+        {
+            total += Group<T, TShape>(pass, first);
+        }
+
+        for (; first < rows; first++)
+        {
+            total += Group<ScalarLanes, TShape>(pass, first);
+        }
+
+        return total;
+    }
+
+    private static double Group<T, TShape>(scoped in SoftmaxPass pass, int first)
+        where T : struct, ISimdLanes<T>
+        where TShape : ISoftmaxShape
+    {
+        int classes = pass.ClassCount, width = T.Count;
+        Unsafe.SkipInit(out Tiles tiles);
+        ref float tile = ref tiles.Logits[0];
+        Transpose<T>(pass.Logits, first, classes, ref tile);
+        if (TShape.ProbabilityTargets)
+        {
+            Transpose<T>(pass.Targets, first, classes, ref tiles.Scratch[0]);
+        }
+
+        RowStatistics<T> stats = default;
+        if (!TShape.ProbabilityTargets)
+        {
+            for (int r = 0; r < width; r++)
+            {
+                int label = pass.Labels[first + r];
+                bool ignored = pass.IsIgnored(label);
+                tiles.Ignored[r] = ignored ? BitConverter.Int32BitsToSingle(-1) : 0f;
+                tiles.LabelLogits[r] = ignored ? 0f : Unsafe.Add(ref tile, (label * width) + r);
+                tiles.LabelWeights[r] = ignored ? 0f : pass.ClassWeight(label);
+            }
+
+            stats.Ignored = T.Load(ref tiles.Ignored[0], 0);
+            stats.LabelLogit = T.Load(ref tiles.LabelLogits[0], 0);
+            stats.LabelWeight = T.Load(ref tiles.LabelWeights[0], 0);
+        }
+
+        T maximum = T.Create(float.NegativeInfinity);
+        for (int c = 0; c < classes; c++)
+        {
+            maximum = T.GreaterOrRight(maximum, T.Load(ref tile, (nuint)(c * width)));
+        }
+
+        stats.Exponential = RowExponential<T>.Create(maximum);
+        T carried = stats.Exponential.Carried;
+        if (!T.AnyBitSet(carried))
+        {
+            return Group<T, TShape, ScaledRule>(pass, first, ref tiles, ref stats);
+        }
+
+        // All carried when no lane is left out of the mask.
+        return T.AnyBitSet(T.Select(carried, T.Create(0f), T.Create(1f)))
+            ? Group<T, TShape, MixedRule>(pass, first, ref tiles, ref stats)
+            : Group<T, TShape, CarriedRule>(pass, first, ref tiles, ref stats);
+    }
+
+    private static double Group<T, TShape, TRule>(scoped in SoftmaxPass pass, int first, ref Tiles tiles, ref RowStatistics<T> stats)
+        where T : struct, ISimdLanes<T>
+        where TShape : ISoftmaxShape
+        where TRule : IExponentialRule
+    {
+        int classes = pass.ClassCount, width = T.Count;
+        ref float tile = ref tiles.Logits[0];
+        ref float targetTile = ref tiles.Scratch[0];
+        stats.LabelExponential = TRule.Exp(stats.Exponential, stats.LabelLogit);
+        RowConstants<T> constants = new(pass, default, 0f, 0f);
+        ref float weights = ref MemoryMarshal.GetReference(pass.ClassWeights);
+
+        // The exponentials, in place of the logits; sums exact (e ≠ U, and the count of e = U) in float partials.
+        T unit = stats.Exponential.Unit, zero = T.Create(0f);
+        T tieBits = zero;
+        tiles.Sums = default;
+        for (int c = 0; c < classes;)
+        {
+            LaneAccumulators<T> partial = LaneAccumulators<T>.Zero;
+            for (int end = int.Min(c + FlushClasses, classes); c < end; c++)
+            {
+                nuint at = (nuint)(c * width);
+                T logit = T.Load(ref tile, at);
+                T exponential = TRule.Exp(stats.Exponential, logit);
+                T.Store(exponential, ref tile, at);
+                partial.AddExponential(exponential, unit, exact: true);
+                if (TShape.Terms)
+                {
+                    T weight = ClassWeight<T, TShape>(constants, ref targetTile, ref weights, c);
+                    partial.Terms += ClassTerms.WeightedDifference(weight, TRule.Difference(stats.Exponential, logit));
+                    partial.Weight += weight;
+                }
+            }
+
+            T.AddWidened(partial.Sum, ref tiles.Sums.Sum[0], 0);
+            tieBits = T.SubtractBits(tieBits, T.SubtractBits(zero, partial.TieBits));
+            if (TShape.Terms)
+            {
+                T.AddWidened(partial.Terms, ref tiles.Sums.Terms[0], 0);
+                T.AddWidened(partial.Weight, ref tiles.Sums.Weight[0], 0);
+            }
+        }
+
+        stats.Ties = T.ConvertBitsToSingle(tieBits);
+        if (TShape.Terms)
+        {
+            stats.Terms = T.LoadNarrowed(ref tiles.Sums.Terms[0]);
+            stats.TargetWeight = T.LoadNarrowed(ref tiles.Sums.Weight[0]);
+        }
+
+        RowPlan<T> plan = SoftmaxRowMath.Plan<T, TShape, TRule>(pass, stats, ref tiles.Sums.Sum[0]);
+        if (TShape.WritesGradient)
+        {
+            constants = new(pass, default, 0f, 0f);
+            bool canonical = LossMath.AnyNonFinite(plan.Coefficient);
+            for (int c = 0; c < classes; c++)
+            {
+                nuint at = (nuint)(c * width);
+                T exponential = T.Load(ref tile, at);
+                T gradient = TShape.Terms
+                    ? T.FusedMultiplyAdd(exponential, plan.Coefficient, plan.NegatedTargetScale * ClassWeight<T, TShape>(constants, ref targetTile, ref weights, c))
+                    : exponential * plan.Coefficient;
+                T.Store(canonical ? LossMath.CanonicalNaN(gradient) : gradient, ref tile, at);
+            }
+
+            WriteGradient<T, TShape>(pass, first, ref tiles, plan.LabelGradient);
+        }
+
+        // One row per lane, so the per-row outputs are contiguous: whole-vector stores.
+        T loss = LossMath.CanonicalNaN(plan.Loss);
+        if (!pass.Losses.IsEmpty)
+        {
+            T.Store(loss, ref pass.Losses[first], 0);
+        }
+
+        if (!pass.LogSumExp.IsEmpty)
+        {
+            T.Store(LossMath.CanonicalNaN(plan.LogSumExp), ref pass.LogSumExp[first], 0);
+        }
+
+        T.Store(loss, ref tiles.RowLosses[0], 0);
+        double total = 0;
+        for (int r = 0; r < width; r++)
+        {
+            total += tiles.RowLosses[r];
+        }
+
+        return total;
+    }
+
+    /// <summary>v_c of class c for the group's rows (targets from the target tile).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static T ClassWeight<T, TShape>(in RowConstants<T> constants, ref float targetTile, ref float weights, int c)
+        where T : struct, ISimdLanes<T>
+        where TShape : ISoftmaxShape
+    {
+        T weight = TShape.ClassWeights ? T.Create(Unsafe.Add(ref weights, c)) : T.Create(1f);
+        if (!TShape.ProbabilityTargets)
+        {
+            return weight;
+        }
+
+        T smoothed = T.FusedMultiplyAdd(constants.KeptShare, T.Load(ref targetTile, (nuint)(c * T.Count)), constants.SmoothingShare);
+        return TShape.ClassWeights ? smoothed * weight : smoothed;
+    }
+
+    /// <summary>Patches the labels' gradients into the tile, transposes it back (row-major) and writes it; ignored rows get zeros.</summary>
+    private static void WriteGradient<T, TShape>(scoped in SoftmaxPass pass, int first, ref Tiles tiles, T labelGradients)
+        where T : struct, ISimdLanes<T>
+        where TShape : ISoftmaxShape
+    {
+        int classes = pass.ClassCount, width = T.Count;
+        ref float tile = ref tiles.Logits[0];
+        if (!TShape.ProbabilityTargets)
+        {
+            T.Store(labelGradients, ref tiles.LabelGradients[0], 0);
+            for (int r = 0; r < width; r++)
+            {
+                if (BitConverter.SingleToInt32Bits(tiles.Ignored[r]) == 0)
+                {
+                    Unsafe.Add(ref tile, (pass.Labels[first + r] * width) + r) = tiles.LabelGradients[r];
+                }
+            }
+        }
+
+        // Register transposes write whole blocks, so they land at a padded row stride and are then compacted in
+        // place, row by row upwards (a row's writes never reach the rows not yet moved); widths without one move
+        // elements one by one.
+        ref float rowMajor = ref tiles.Scratch[0];
+        int padded = (classes + width - 1) / width * width;
+        bool transposed = true;
+        for (int c = 0; c < classes && transposed; c += width)
+        {
+            transposed = T.TryTransposeSquare(ref Unsafe.Add(ref tile, c * width), (nuint)width, ref Unsafe.Add(ref rowMajor, c), (nuint)padded);
+        }
+
+        if (transposed)
+        {
+            for (int r = 1; r < width; r++)
+            {
+                for (int k = 0; k < classes; k += width)
+                {
+                    T.Store(T.Load(ref rowMajor, (nuint)((r * padded) + k)), ref rowMajor, (nuint)((r * classes) + k));
+                }
+            }
+        }
+        else
+        {
+            for (int r = 0; r < width; r++)
+            {
+                for (int k = 0; k < classes; k++)
+                {
+                    Unsafe.Add(ref rowMajor, (r * classes) + k) = Unsafe.Add(ref tile, (k * width) + r);
+                }
+            }
+        }
+
+        Span<float> gradient = pass.Gradient.Slice(first * classes, width * classes);
+        MemoryMarshal.CreateReadOnlySpan(ref rowMajor, width * classes).CopyTo(gradient);
+        if (!TShape.ProbabilityTargets)
+        {
+            for (int r = 0; r < width; r++)
+            {
+                if (BitConverter.SingleToInt32Bits(tiles.Ignored[r]) != 0)
+                {
+                    gradient.Slice(r * classes, classes).Clear();
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Copies T.Count rows from firstRow (C floats each) into the tile as columns, tile[c·T.Count + r]: blocks of
+    /// T.Count columns by a register transpose where the width has one and the block's reads (which run up to
+    /// T.Count - 1 floats past a row, into the next) stay inside the span, the rest one strided gather per class.
+    /// A block may fill up to T.Count - 1 columns past C in the tile, which nothing reads.
+    /// </summary>
+    private static void Transpose<T>(ReadOnlySpan<float> source, int firstRow, int classes, ref float tile) where T : struct, ISimdLanes<T>
+    {
+        int start = firstRow * classes;
+        _ = source.Slice(start, T.Count * classes); // the group lies inside the span; reads past it are checked below
+        ref float rows = ref Unsafe.Add(ref MemoryMarshal.GetReference(source), start);
+        int readable = source.Length - start, c = 0;
+        for (; c < classes && ((T.Count - 1) * classes) + c + T.Count <= readable; c += T.Count)
+        {
+            if (!T.TryTransposeSquare(ref Unsafe.Add(ref rows, c), (nuint)classes, ref Unsafe.Add(ref tile, c * T.Count), (nuint)T.Count))
+            {
+                break;
+            }
+        }
+
+        for (; c < classes; c++)
+        {
+            T.Store(T.LoadStrided(ref Unsafe.Add(ref rows, c), classes), ref tile, (nuint)(c * T.Count));
+        }
+    }
+
+    /// <summary>Stack storage of a group.</summary>
+    private struct Tiles
+    {
+        public ClassTile Logits, Scratch;
+        public RowLanes Ignored, LabelLogits, LabelWeights, LabelGradients, RowLosses;
+        public GroupSums Sums;
+    }
+
+    private struct GroupSums
+    {
+        public DoubleRowLanes Sum, Terms, Weight;
+    }
+
+    [InlineArray(TileRows * MaxRows)]
+    private struct ClassTile
+    {
+        private float _element;
+    }
+
+    [InlineArray(MaxRows)]
+    private struct RowLanes
+    {
+        private float _element;
+    }
+
+    [InlineArray(MaxRows)]
+    private struct DoubleRowLanes
+    {
+        private double _element;
+    }
+}

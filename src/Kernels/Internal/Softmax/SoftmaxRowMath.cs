@@ -1,0 +1,162 @@
+using System.Runtime.CompilerServices;
+using Kernels.Internal.Math;
+using Kernels.Internal.Simd;
+
+namespace Kernels.Internal.Softmax;
+
+/// <summary>
+/// What the walks gather about a row (one row per lane): the exponential rule with the maximum m and unit U, the
+/// sum E of the exponentials e_c = e^{z_c - m}·U that differ from U and the count of those equal to U (or, before a
+/// gradient walk has refined them, the sum of all of them and a count of 0), the loss terms, and the label's values.
+/// E itself is kept in double by the walker and handed to <see cref="SoftmaxRowMath"/> by reference.
+/// </summary>
+internal struct RowStatistics<T> where T : struct, ISimdLanes<T>
+{
+    public RowExponential<T> Exponential;
+    public T Ties;
+
+    /// <summary>Σ v_c·(m - z_c) (probability targets, smoothing), rounded from double.</summary>
+    public T Terms;
+
+    /// <summary>A = Σ a_c for probability targets, rounded from double.</summary>
+    public T TargetWeight;
+
+    // Class-index labels: z_y, e_y, w_y (0 for ignored rows), and all-ones lanes for ignored rows.
+    public T LabelLogit, LabelExponential, LabelWeight, Ignored;
+}
+
+/// <summary>Per row: what the gradient walk and the outputs need.</summary>
+internal struct RowPlan<T> where T : struct, ISimdLanes<T>
+{
+    public T LogSumExp, Loss, Coefficient, NegatedTargetScale, LabelGradient;
+}
+
+/// <summary>
+/// The math of the softmax cross-entropy loss, per row, written once for every layout and lane type.
+/// </summary>
+/// <remarks>
+/// With a_c the per-class target weights (see <see cref="SoftmaxCrossEntropyOptions"/>), A = Σ a_c, the row's
+/// maximum m, t = Σ_{c ≠ one maximal c*} e^{z_c - m} = (E + (ties - 1)·U)/U and lse = m + log1p(t):
+/// <list type="bullet">
+/// <item>loss = Σ a_c·(m - z_c) + A·log1p(t) + λ·lse², every term non-negative; for a label holding the maximum
+/// lse - z_y = log1p(t), so a loss near 0 keeps its relative accuracy (no log of a probability is formed);</item>
+/// <item>gradient_c = s·(A'·p_c - a_c), A' = A + 2λ·lse, p_c = e_c/(E + ties·U): every element is e_c times one
+/// coefficient s·A'/(E + ties·U) (rounded once from double) plus s·a_c where targets spread;</item>
+/// <item>the label's gradient s·((A' - a_y) - A'·(1 - p_y)) in double, with 1 - p_y = t/(1 + t) when the label holds
+/// the maximum: no cancellation as p_y → 1.</item>
+/// </list>
+/// </remarks>
+internal static class SoftmaxRowMath
+{
+    /// <summary>The plan of the rows from their statistics; <paramref name="sum"/> holds E per lane (Count doubles).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static RowPlan<T> Plan<T, TShape, TRule>(scoped in SoftmaxPass pass, scoped in RowStatistics<T> stats, ref double sum)
+        where T : struct, ISimdLanes<T>
+        where TShape : ISoftmaxShape
+        where TRule : IExponentialRule
+    {
+        DoubleSteps steps = new(pass, TShape.ProbabilityTargets);
+        T zero = T.Create(0f), unit = stats.Exponential.Unit, maximum = stats.Exponential.Maximum;
+        LaneInputs<T> inputs = default;
+        inputs.A = stats.Ties;
+        inputs.B = unit;
+        T t = T.InDouble(new RelativeSum(), inputs, ref sum);
+        T log1pT = LossMath.Log1p(t);
+        T logSumExp = maximum + log1pT;
+
+        // The target side: labels give A from w_y (ignored rows have w_y = 0), probability targets from their sum.
+        inputs.C = TShape.ProbabilityTargets ? stats.TargetWeight : stats.LabelWeight;
+        inputs.D = logSumExp;
+        T ignored = TShape.ProbabilityTargets ? zero : stats.Ignored;
+        RowPlan<T> plan = default;
+        plan.LogSumExp = logSumExp;
+        plan.Coefficient = T.Select(ignored, zero, T.InDouble(new Coefficient(steps), inputs, ref sum));
+        T rowScale = T.Select(ignored, zero, T.Create(pass.Scale));
+        plan.NegatedTargetScale = -(TShape.ProbabilityTargets ? rowScale : rowScale * T.Create(pass.Smoothing / pass.ClassCount));
+
+        T zLoss = pass.ZLossWeight == 0f ? zero : T.Create(pass.ZLossWeight) * logSumExp * logSumExp;
+        if (TShape.ProbabilityTargets)
+        {
+            plan.Loss = T.FusedMultiplyAdd(log1pT, stats.TargetWeight, stats.Terms) + zLoss;
+            return plan;
+        }
+
+        T difference = TRule.Difference(stats.Exponential, stats.LabelLogit);
+        T labelLoss = T.Select(T.EqualTo(difference, zero), log1pT, difference + log1pT);
+        T otherLosses = zLoss;
+        if (TShape.Terms)
+        {
+            T smoothingTerms = T.FusedMultiplyAdd(log1pT, T.Create(pass.ClassWeightSum), stats.Terms);
+            otherLosses = T.FusedMultiplyAdd(T.Create(pass.Smoothing / pass.ClassCount), smoothingTerms, zLoss);
+        }
+
+        plan.Loss = T.Select(ignored, zero, T.FusedMultiplyAdd(T.Create(1f - pass.Smoothing) * stats.LabelWeight, labelLoss, otherLosses));
+        if (TShape.WritesGradient)
+        {
+            inputs.E = stats.LabelExponential;
+            inputs.F = difference;
+            plan.LabelGradient = T.Select(ignored, zero, LossMath.CanonicalNaN(T.InDouble(new LabelGradient(steps), inputs, ref sum)));
+        }
+
+        return plan;
+    }
+
+    /// <summary>The per-call constants of the double steps.</summary>
+    private readonly struct DoubleSteps(scoped in SoftmaxPass pass, bool probabilityTargets)
+    {
+        public readonly double Scale = pass.ExactScale;
+        public readonly double KeptShare = 1 - (double)pass.Smoothing;
+        public readonly double SmoothingShare = (double)pass.Smoothing / pass.ClassCount;
+        public readonly double ClassWeightSum = pass.ClassWeightSum;
+        public readonly double TwiceZLossWeight = 2 * (double)pass.ZLossWeight;
+        public readonly bool ProbabilityTargets = probabilityTargets;
+
+        /// <summary>A' = A + 2λ·lse from w_y (labels: A = (1-ε)·w_y + (ε/C)·Σw) or A (probability targets).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public TDouble TotalWeight<TDouble>(TDouble weight, TDouble logSumExp) where TDouble : struct, IDoubleLanes<TDouble>
+        {
+            TDouble total = ProbabilityTargets ? weight : (TDouble.Create(KeptShare) * weight) + TDouble.Create(SmoothingShare * ClassWeightSum);
+            return TwiceZLossWeight == 0 ? total : total + (TDouble.Create(TwiceZLossWeight) * logSumExp);
+        }
+    }
+
+    /// <summary>t = (E + (ties - 1)·U)/U. Inputs: A = ties, B = U; wide = E.</summary>
+    private readonly struct RelativeSum : IDoubleLaneFunction
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public TDouble Invoke<TDouble>(scoped in LaneInputs<TDouble> inputs, TDouble wide) where TDouble : struct, IDoubleLanes<TDouble> =>
+            (wide + ((inputs.A - TDouble.Create(1)) * inputs.B)) / inputs.B;
+    }
+
+    /// <summary>s·A'/(E + ties·U). Inputs: A = ties, B = U, C = w_y or A, D = lse; wide = E.</summary>
+    private readonly struct Coefficient(DoubleSteps steps) : IDoubleLaneFunction
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public TDouble Invoke<TDouble>(scoped in LaneInputs<TDouble> inputs, TDouble wide) where TDouble : struct, IDoubleLanes<TDouble> =>
+            TDouble.Create(steps.Scale) * steps.TotalWeight(inputs.C, inputs.D) / (wide + (inputs.A * inputs.B));
+    }
+
+    /// <summary>
+    /// s·((A' - a_y) - A'·N/S), S = E + ties·U, N = S - e_y = E + (ties - 1)·U when the label holds the maximum (m - z_y
+    /// = 0). Inputs: A = ties, B = U, C = w_y, D = lse, E = e_y, F = m - z_y; wide = E.
+    /// </summary>
+    private readonly struct LabelGradient(DoubleSteps steps) : IDoubleLaneFunction
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public TDouble Invoke<TDouble>(scoped in LaneInputs<TDouble> inputs, TDouble wide) where TDouble : struct, IDoubleLanes<TDouble>
+        {
+            TDouble weight = inputs.C;
+            TDouble total = steps.TotalWeight(weight, inputs.D);
+            // A' - a_y = (ε/C)·(Σw - w_y) + 2λ·lse, formed from its parts (no A' - a_y cancellation); 0·∞ never forms.
+            TDouble remainder = TDouble.Create(steps.SmoothingShare) * (TDouble.Create(steps.ClassWeightSum) - weight);
+            if (steps.TwiceZLossWeight != 0)
+            {
+                remainder += TDouble.Create(steps.TwiceZLossWeight) * inputs.D;
+            }
+
+            TDouble sum = wide + (inputs.A * inputs.B);
+            TDouble others = TDouble.SelectEqual(inputs.F, TDouble.Create(0), wide + ((inputs.A - TDouble.Create(1)) * inputs.B), sum - inputs.E);
+            return TDouble.Create(steps.Scale) * (remainder - (total * others / sum));
+        }
+    }
+}

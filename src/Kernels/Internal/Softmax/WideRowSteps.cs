@@ -1,0 +1,147 @@
+using System.Runtime.CompilerServices;
+using Kernels.Internal.Simd;
+
+namespace Kernels.Internal.Softmax;
+
+/// <summary>
+/// Per-row constants as vector lanes and as one scalar lane: a wide walk runs its steps on both (full groups on
+/// vectors, the last C mod 32 elements on scalars), and broadcasting once per row keeps the broadcasts out of the loop.
+/// </summary>
+internal readonly struct RowConstants<T> where T : struct, ISimdLanes<T>
+{
+    public readonly RowExponential<T> Exponential;
+    public readonly T KeptShare, SmoothingShare, Coefficient, NegatedTargetScale;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public RowConstants(scoped in SoftmaxPass pass, in RowExponential<ScalarLanes> exponential, float coefficient, float negatedTargetScale)
+    {
+        Exponential = RowExponential<T>.Broadcast(exponential);
+        KeptShare = T.Create(1f - pass.Smoothing);
+        SmoothingShare = T.Create(pass.Smoothing / pass.ClassCount);
+        Coefficient = T.Create(coefficient);
+        NegatedTargetScale = T.Create(negatedTargetScale);
+    }
+}
+
+/// <summary>Both instantiations of a row's constants; <see cref="Get{TLanes}"/> picks the one of the lane type in use.</summary>
+internal readonly struct WideConstants<T>(scoped in SoftmaxPass pass, in RowExponential<ScalarLanes> exponential, float coefficient, float negatedTargetScale)
+    where T : struct, ISimdLanes<T>
+{
+    private readonly RowConstants<T> _vector = new(pass, exponential, coefficient, negatedTargetScale);
+    private readonly RowConstants<ScalarLanes> _scalar = new(pass, exponential, coefficient, negatedTargetScale);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public RowConstants<TLanes> Get<TLanes>() where TLanes : struct, ISimdLanes<TLanes> =>
+        typeof(TLanes) == typeof(T) ? Unsafe.As<RowConstants<T>, RowConstants<TLanes>>(ref Unsafe.AsRef(in _vector))
+            : Unsafe.As<RowConstants<ScalarLanes>, RowConstants<TLanes>>(ref Unsafe.AsRef(in _scalar));
+}
+
+/// <summary>v_c: a_c = w_c·((1-ε)·t_c + ε/C) for probability targets, w_c (or 1) for labels, whose ε/C is per row.</summary>
+internal static class ClassTerms
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T Weight<T, TShape>(in RowConstants<T> constants, ref float targets, ref float classWeights, nuint at)
+        where T : struct, ISimdLanes<T>
+        where TShape : ISoftmaxShape
+    {
+        T weight = TShape.ClassWeights ? T.Load(ref classWeights, at) : T.Create(1f);
+        if (!TShape.ProbabilityTargets)
+        {
+            return weight;
+        }
+
+        T smoothed = T.FusedMultiplyAdd(constants.KeptShare, T.Load(ref targets, at), constants.SmoothingShare);
+        return TShape.ClassWeights ? smoothed * weight : smoothed;
+    }
+
+    /// <summary>v·(m - z), and 0 where v = 0 (so 0·∞ never forms).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T WeightedDifference<T>(T weight, T difference) where T : struct, ISimdLanes<T>
+    {
+        T zero = T.Create(0f);
+        return T.Select(T.EqualTo(weight, zero), zero, weight * difference);
+    }
+}
+
+/// <summary>
+/// The exponentials walk of a wide row: e_c (stored into the gradient when <typeparamref name="TStore"/> is set),
+/// their sum (or, <typeparamref name="TExact"/>, the sum of those ≠ U and the count of those = U), and the loss terms.
+/// </summary>
+internal ref struct ExponentialStep<T, TShape, TRule, TExact, TStore>(
+    ReadOnlySpan<float> logits, ReadOnlySpan<float> targets, ReadOnlySpan<float> classWeights, Span<float> gradient, in WideConstants<T> constants) : IWideStep
+    where T : struct, ISimdLanes<T>
+    where TShape : ISoftmaxShape
+    where TRule : IExponentialRule
+    where TExact : IStaticFlag
+    where TStore : IStaticFlag
+{
+    private readonly ref float _z = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(logits);
+    private readonly ref float _t = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(targets);
+    private readonly ref float _w = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(classWeights);
+    private readonly ref float _g = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient);
+    private readonly WideConstants<T> _constants = constants;
+
+    public static bool HasTies => TExact.IsSet;
+    public static bool HasTerms => TShape.Terms;
+    public static bool HasWeight => TShape.ProbabilityTargets;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly void Step<TLanes>(nuint at, ref LaneAccumulators<TLanes> sums) where TLanes : struct, ISimdLanes<TLanes>
+    {
+        RowConstants<TLanes> row = _constants.Get<TLanes>();
+        TLanes logit = TLanes.Load(ref _z, at);
+        TLanes exponential = TRule.Exp(row.Exponential, logit);
+        if (TStore.IsSet)
+        {
+            TLanes.Store(exponential, ref _g, at);
+        }
+
+        sums.AddExponential(exponential, row.Exponential.Unit, TExact.IsSet);
+        if (TShape.Terms)
+        {
+            TLanes weight = ClassTerms.Weight<TLanes, TShape>(row, ref _t, ref _w, at);
+            sums.Terms += ClassTerms.WeightedDifference(weight, TRule.Difference(row.Exponential, logit));
+            if (TShape.ProbabilityTargets)
+            {
+                sums.Weight += weight;
+            }
+        }
+    }
+}
+
+/// <summary>
+/// The scale walk of a wide row: gradient_c = e_c·coefficient - s·v_c in place of e_c, canonicalizing NaN when
+/// <typeparamref name="TCanonical"/> is set; with <typeparamref name="TExact"/> it also recounts the e_c ≠ U exactly.
+/// </summary>
+internal ref struct ScaleStep<T, TShape, TExact, TCanonical>(
+    ReadOnlySpan<float> targets, ReadOnlySpan<float> classWeights, Span<float> gradient, in WideConstants<T> constants) : IWideStep
+    where T : struct, ISimdLanes<T>
+    where TShape : ISoftmaxShape
+    where TExact : IStaticFlag
+    where TCanonical : IStaticFlag
+{
+    private readonly ref float _t = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(targets);
+    private readonly ref float _w = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(classWeights);
+    private readonly ref float _g = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient);
+    private readonly WideConstants<T> _constants = constants;
+
+    public static bool HasTies => TExact.IsSet;
+    public static bool HasTerms => false;
+    public static bool HasWeight => false;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly void Step<TLanes>(nuint at, ref LaneAccumulators<TLanes> sums) where TLanes : struct, ISimdLanes<TLanes>
+    {
+        RowConstants<TLanes> row = _constants.Get<TLanes>();
+        TLanes exponential = TLanes.Load(ref _g, at);
+        if (TExact.IsSet)
+        {
+            sums.AddExponential(exponential, row.Exponential.Unit, exact: true);
+        }
+
+        TLanes gradient = TShape.Terms
+            ? TLanes.FusedMultiplyAdd(exponential, row.Coefficient, row.NegatedTargetScale * ClassTerms.Weight<TLanes, TShape>(row, ref _t, ref _w, at))
+            : exponential * row.Coefficient;
+        TLanes.Store(TCanonical.IsSet ? Math.LossMath.CanonicalNaN(gradient) : gradient, ref _g, at);
+    }
+}
