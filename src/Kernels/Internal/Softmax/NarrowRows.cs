@@ -57,27 +57,40 @@ internal static class NarrowRows
             Transpose<T>(pass.Targets, first, classes, ref tiles.Scratch[0]);
         }
 
+        // Labels as float lanes (exact below 2^24; labels lie in [0, C), so no label collides with the ignore index's
+        // float), ignored rows matching no class; the label's logit and weight are picked up by the maximum's walk.
         RowStatistics<T> stats = default;
+        T zero = T.Create(0f), maximum = T.Create(float.NegativeInfinity);
+        T labelClass = T.Create(-1f), labelLogit = zero, labelWeight = T.Create(1f);
         if (!TShape.ProbabilityTargets)
         {
-            for (int r = 0; r < width; r++)
-            {
-                int label = pass.Labels[first + r];
-                bool ignored = pass.IsIgnored(label);
-                tiles.Ignored[r] = ignored ? BitConverter.Int32BitsToSingle(-1) : 0f;
-                tiles.LabelLogits[r] = ignored ? 0f : Unsafe.Add(ref tile, (label * width) + r);
-                tiles.LabelWeights[r] = ignored ? 0f : pass.ClassWeight(label);
-            }
-
-            stats.Ignored = T.Load(ref tiles.Ignored[0], 0);
-            stats.LabelLogit = T.Load(ref tiles.LabelLogits[0], 0);
-            stats.LabelWeight = T.Load(ref tiles.LabelWeights[0], 0);
+            ref float labelBits = ref Unsafe.As<int, float>(ref MemoryMarshal.GetReference(pass.Labels.Slice(first, width)));
+            T labels = T.ConvertBitsToSingle(T.Load(ref labelBits, 0));
+            stats.Ignored = pass.IgnoreIndex is int ignoreIndex ? T.EqualTo(labels, T.Create(ignoreIndex)) : zero;
+            labelClass = T.Select(stats.Ignored, labelClass, labels);
         }
 
-        T maximum = T.Create(float.NegativeInfinity);
+        ref float weights = ref MemoryMarshal.GetReference(pass.ClassWeights);
         for (int c = 0; c < classes; c++)
         {
-            maximum = T.GreaterOrRight(maximum, T.Load(ref tile, (nuint)(c * width)));
+            T logit = T.Load(ref tile, (nuint)(c * width));
+            maximum = T.GreaterOrRight(maximum, logit);
+            if (!TShape.ProbabilityTargets)
+            {
+                T isLabel = T.EqualTo(labelClass, T.Create(c));
+                labelLogit = T.Select(isLabel, logit, labelLogit);
+                if (TShape.ClassWeights)
+                {
+                    labelWeight = T.Select(isLabel, T.Create(Unsafe.Add(ref weights, c)), labelWeight);
+                }
+            }
+        }
+
+        if (!TShape.ProbabilityTargets)
+        {
+            stats.LabelLogit = labelLogit;
+            stats.LabelWeight = T.Select(stats.Ignored, zero, labelWeight);
+            T.Store(labelClass, ref tiles.LabelClass[0], 0);
         }
 
         stats.Exponential = RowExponential<T>.Create(maximum);
@@ -146,8 +159,10 @@ internal static class NarrowRows
         RowPlan<T> plan = SoftmaxRowMath.Plan<T, TShape, TRule>(pass, stats, ref tiles.Sums.Sum[0]);
         if (TShape.WritesGradient)
         {
-            constants = new(pass, default, 0f, 0f);
+            // The label's exact gradient replaces its element; ignored rows are zeros even where an exponential is NaN.
             bool canonical = LossMath.AnyNonFinite(plan.Coefficient);
+            bool anyIgnored = !TShape.ProbabilityTargets && T.AnyBitSet(stats.Ignored);
+            T labelClass = TShape.ProbabilityTargets ? zero : T.Load(ref tiles.LabelClass[0], 0);
             for (int c = 0; c < classes; c++)
             {
                 nuint at = (nuint)(c * width);
@@ -155,10 +170,17 @@ internal static class NarrowRows
                 T gradient = TShape.Terms
                     ? T.FusedMultiplyAdd(exponential, plan.Coefficient, plan.NegatedTargetScale * ClassWeight<T, TShape>(constants, ref targetTile, ref weights, c))
                     : exponential * plan.Coefficient;
-                T.Store(canonical ? LossMath.CanonicalNaN(gradient) : gradient, ref tile, at);
+                gradient = canonical ? LossMath.CanonicalNaN(gradient) : gradient;
+                if (!TShape.ProbabilityTargets)
+                {
+                    gradient = T.Select(T.EqualTo(labelClass, T.Create(c)), plan.LabelGradient, gradient);
+                    gradient = anyIgnored ? T.Select(stats.Ignored, zero, gradient) : gradient;
+                }
+
+                T.Store(gradient, ref tile, at);
             }
 
-            WriteGradient<T, TShape>(pass, first, ref tiles, plan.LabelGradient);
+            WriteGradient<T>(pass, first, ref tiles);
         }
 
         // One row per lane, so the per-row outputs are contiguous: whole-vector stores.
@@ -199,25 +221,12 @@ internal static class NarrowRows
         return TShape.ClassWeights ? smoothed * weight : smoothed;
     }
 
-    /// <summary>Patches the labels' gradients into the tile, transposes it back (row-major) and writes it; ignored rows get zeros.</summary>
-    private static void WriteGradient<T, TShape>(scoped in SoftmaxPass pass, int first, ref Tiles tiles, T labelGradients)
+    /// <summary>Transposes the gradient tile back (row-major) and writes it.</summary>
+    private static void WriteGradient<T>(scoped in SoftmaxPass pass, int first, ref Tiles tiles)
         where T : struct, ISimdLanes<T>
-        where TShape : ISoftmaxShape
     {
         int classes = pass.ClassCount, width = T.Count;
         ref float tile = ref tiles.Logits[0];
-        if (!TShape.ProbabilityTargets)
-        {
-            T.Store(labelGradients, ref tiles.LabelGradients[0], 0);
-            for (int r = 0; r < width; r++)
-            {
-                if (BitConverter.SingleToInt32Bits(tiles.Ignored[r]) == 0)
-                {
-                    Unsafe.Add(ref tile, (pass.Labels[first + r] * width) + r) = tiles.LabelGradients[r];
-                }
-            }
-        }
-
         // Register transposes write whole blocks, so they land at a padded row stride and are then compacted in
         // place, row by row upwards (a row's writes never reach the rows not yet moved); widths without one move
         // elements one by one.
@@ -250,18 +259,7 @@ internal static class NarrowRows
             }
         }
 
-        Span<float> gradient = pass.Gradient.Slice(first * classes, width * classes);
-        MemoryMarshal.CreateReadOnlySpan(ref rowMajor, width * classes).CopyTo(gradient);
-        if (!TShape.ProbabilityTargets)
-        {
-            for (int r = 0; r < width; r++)
-            {
-                if (BitConverter.SingleToInt32Bits(tiles.Ignored[r]) != 0)
-                {
-                    gradient.Slice(r * classes, classes).Clear();
-                }
-            }
-        }
+        MemoryMarshal.CreateReadOnlySpan(ref rowMajor, width * classes).CopyTo(pass.Gradient.Slice(first * classes, width * classes));
     }
 
     /// <summary>
@@ -294,8 +292,16 @@ internal static class NarrowRows
     private struct Tiles
     {
         public ClassTile Logits, Scratch;
-        public RowLanes Ignored, LabelLogits, LabelWeights, LabelGradients, RowLosses;
+        public RowLanes RowLosses;
+        public LabelClassLanes LabelClass;
         public GroupSums Sums;
+    }
+
+    /// <summary>A lane value of any width (up to 16 floats), kept between the two halves of a group.</summary>
+    [InlineArray(MaxRows)]
+    private struct LabelClassLanes
+    {
+        private float _element;
     }
 
     private struct GroupSums

@@ -49,7 +49,8 @@ internal struct RowPlan<T> where T : struct, ISimdLanes<T>
 internal static class SoftmaxRowMath
 {
     /// <summary>The plan of the rows from their statistics; <paramref name="sum"/> holds E per lane (Count doubles).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    /// <remarks>Not inlined: once per row or group of rows, and inlined into the walks it exhausted the JIT's inlining budget there (the lane operators of the walks' loops were then left as calls).</remarks>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static RowPlan<T> Plan<T, TShape, TRule>(scoped in SoftmaxPass pass, scoped in RowStatistics<T> stats, ref double sum)
         where T : struct, ISimdLanes<T>
         where TShape : ISoftmaxShape

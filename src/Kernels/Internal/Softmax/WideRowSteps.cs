@@ -40,18 +40,18 @@ internal readonly struct WideConstants<T>(scoped in SoftmaxPass pass, in RowExpo
 internal static class ClassTerms
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static T Weight<T, TShape>(in RowConstants<T> constants, ref float targets, ref float classWeights, nuint at)
+    public static T Weight<T, TShape>(in RowConstants<T> constants, ref float targets, ref float classWeights, nuint at, bool readWeights)
         where T : struct, ISimdLanes<T>
         where TShape : ISoftmaxShape
     {
-        T weight = TShape.ClassWeights ? T.Load(ref classWeights, at) : T.Create(1f);
+        T weight = readWeights ? T.Load(ref classWeights, at) : T.Create(1f);
         if (!TShape.ProbabilityTargets)
         {
             return weight;
         }
 
         T smoothed = T.FusedMultiplyAdd(constants.KeptShare, T.Load(ref targets, at), constants.SmoothingShare);
-        return TShape.ClassWeights ? smoothed * weight : smoothed;
+        return readWeights ? smoothed * weight : smoothed;
     }
 
     /// <summary>v·(m - z), and 0 where v = 0 (so 0·∞ never forms).</summary>
@@ -67,15 +67,18 @@ internal static class ClassTerms
 /// The exponentials walk of a wide row: e_c (stored into the gradient when <typeparamref name="TStore"/> is set),
 /// their sum (or, <typeparamref name="TExact"/>, the sum of those ≠ U and the count of those = U), and the loss terms.
 /// </summary>
-internal ref struct ExponentialStep<T, TShape, TRule, TExact, TStore>(
-    ReadOnlySpan<float> logits, ReadOnlySpan<float> targets, ReadOnlySpan<float> classWeights, Span<float> gradient, in WideConstants<T> constants) : IWideStep
+internal ref struct ExponentialStep<T, TShape, TRule, TExact, TStore, TPadded>(
+    ReadOnlySpan<float> logits, ReadOnlySpan<float> targets, ReadOnlySpan<float> classWeights, Span<float> gradient, in WideConstants<T> constants,
+    ReadOnlySpan<float> valid = default) : IWideStep
     where T : struct, ISimdLanes<T>
     where TShape : ISoftmaxShape
     where TRule : IExponentialRule
     where TExact : IStaticFlag
     where TStore : IStaticFlag
+    where TPadded : IStaticFlag
 {
     private readonly ref float _z = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(logits);
+    private readonly ref float _valid = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(valid);
     private readonly ref float _t = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(targets);
     private readonly ref float _w = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(classWeights);
     private readonly ref float _g = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient);
@@ -91,6 +94,12 @@ internal ref struct ExponentialStep<T, TShape, TRule, TExact, TStore>(
         RowConstants<TLanes> row = _constants.Get<TLanes>();
         TLanes logit = TLanes.Load(ref _z, at);
         TLanes exponential = TRule.Exp(row.Exponential, logit);
+        if (TPadded.IsSet)
+        {
+            // Padding adds +0 even where -∞ is the row's maximum (a row of -∞, whose every element has e = U).
+            exponential = TLanes.Select(TLanes.Load(ref _valid, at), exponential, TLanes.Create(0f));
+        }
+
         if (TStore.IsSet)
         {
             TLanes.Store(exponential, ref _g, at);
@@ -99,7 +108,7 @@ internal ref struct ExponentialStep<T, TShape, TRule, TExact, TStore>(
         sums.AddExponential(exponential, row.Exponential.Unit, TExact.IsSet);
         if (TShape.Terms)
         {
-            TLanes weight = ClassTerms.Weight<TLanes, TShape>(row, ref _t, ref _w, at);
+            TLanes weight = ClassTerms.Weight<TLanes, TShape>(row, ref _t, ref _w, at, TShape.ClassWeights || TPadded.IsSet);
             sums.Terms += ClassTerms.WeightedDifference(weight, TRule.Difference(row.Exponential, logit));
             if (TShape.ProbabilityTargets)
             {
@@ -113,12 +122,13 @@ internal ref struct ExponentialStep<T, TShape, TRule, TExact, TStore>(
 /// The scale walk of a wide row: gradient_c = e_c·coefficient - s·v_c in place of e_c, canonicalizing NaN when
 /// <typeparamref name="TCanonical"/> is set; with <typeparamref name="TExact"/> it also recounts the e_c ≠ U exactly.
 /// </summary>
-internal ref struct ScaleStep<T, TShape, TExact, TCanonical>(
+internal ref struct ScaleStep<T, TShape, TExact, TCanonical, TPadded>(
     ReadOnlySpan<float> targets, ReadOnlySpan<float> classWeights, Span<float> gradient, in WideConstants<T> constants) : IWideStep
     where T : struct, ISimdLanes<T>
     where TShape : ISoftmaxShape
     where TExact : IStaticFlag
     where TCanonical : IStaticFlag
+    where TPadded : IStaticFlag
 {
     private readonly ref float _t = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(targets);
     private readonly ref float _w = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(classWeights);
@@ -140,7 +150,7 @@ internal ref struct ScaleStep<T, TShape, TExact, TCanonical>(
         }
 
         TLanes gradient = TShape.Terms
-            ? TLanes.FusedMultiplyAdd(exponential, row.Coefficient, row.NegatedTargetScale * ClassTerms.Weight<TLanes, TShape>(row, ref _t, ref _w, at))
+            ? TLanes.FusedMultiplyAdd(exponential, row.Coefficient, row.NegatedTargetScale * ClassTerms.Weight<TLanes, TShape>(row, ref _t, ref _w, at, TShape.ClassWeights || TPadded.IsSet))
             : exponential * row.Coefficient;
         TLanes.Store(TCanonical.IsSet ? Math.LossMath.CanonicalNaN(gradient) : gradient, ref _g, at);
     }

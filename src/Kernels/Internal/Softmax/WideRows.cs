@@ -77,22 +77,28 @@ internal static class WideRows
         bool store = TShape.WritesGradient && !ignored;
 
         WideConstants<T> constants = new(pass, stats.Exponential, 0f, 0f);
-        WideSums sums;
+        Unsafe.SkipInit(out WideSums sums);
         if (store)
         {
-            ExponentialStep<T, TShape, TRule, FlagUnset, FlagSet> step = new(logits, targets, pass.ClassWeights, gradient, constants);
-            WideWalk.Run<T, ExponentialStep<T, TShape, TRule, FlagUnset, FlagSet>>(ref step, (nuint)classes, out sums);
+            Exponentials<T, TShape, TRule, FlagUnset, FlagSet>(logits, targets, pass.ClassWeights, gradient, constants, ref sums);
         }
         else
         {
-            ExponentialStep<T, TShape, TRule, FlagUnset, FlagUnset> step = new(logits, targets, pass.ClassWeights, default, constants);
-            WideWalk.Run<T, ExponentialStep<T, TShape, TRule, FlagUnset, FlagUnset>>(ref step, (nuint)classes, out sums);
+            Exponentials<T, TShape, TRule, FlagUnset, FlagUnset>(logits, targets, pass.ClassWeights, default, constants, ref sums);
         }
 
         double sum = sums.Sum.Total();
         stats.Ties = ScalarLanes.Create(0f);
-        stats.Terms = ScalarLanes.Create((float)sums.Terms.Total());
-        stats.TargetWeight = ScalarLanes.Create((float)sums.Weight.Total());
+        if (TShape.Terms)
+        {
+            stats.Terms = ScalarLanes.Create((float)sums.Terms.Total());
+        }
+
+        if (TShape.ProbabilityTargets)
+        {
+            stats.TargetWeight = ScalarLanes.Create((float)sums.Weight.Total());
+        }
+
         double unit = stats.Exponential.Unit.Value;
         bool labelHoldsMaximum = !TShape.ProbabilityTargets && !ignored && stats.LabelLogit.Value == stats.Exponential.Maximum.Value;
         // lse = m + log1p(t) is promised within a few 2^-24·(|m| + log1p(t)), which a small |m| leaves to t alone.
@@ -100,10 +106,9 @@ internal static class WideRows
         bool recount = (TShape.Terms || labelHoldsMaximum || smallMaximum) && sum - unit < RecountBelow * unit;
         if (recount && !store)
         {
-            ExponentialStep<T, TShape, TRule, FlagSet, FlagUnset> step = new(logits, targets, pass.ClassWeights, default, constants);
-            WideWalk.Run<T, ExponentialStep<T, TShape, TRule, FlagSet, FlagUnset>>(ref step, (nuint)classes, out WideSums exact);
-            sum = exact.Sum.Total();
-            stats.Ties = ScalarLanes.Create((float)exact.Ties.Total());
+            Exponentials<T, TShape, TRule, FlagSet, FlagUnset>(logits, targets, pass.ClassWeights, default, constants, ref sums);
+            sum = sums.Sum.Total();
+            stats.Ties = ScalarLanes.Create((float)sums.Ties.Total());
         }
 
         RowPlan<ScalarLanes> plan = SoftmaxRowMath.Plan<ScalarLanes, TShape, TRule>(pass, stats, ref sum);
@@ -113,11 +118,17 @@ internal static class WideRows
             bool canonical = !float.IsFinite(plan.Coefficient.Value);
             if (recount)
             {
-                WideSums exact = canonical
-                    ? Scale<T, TShape, FlagSet, FlagSet>(targets, pass.ClassWeights, gradient, constants)
-                    : Scale<T, TShape, FlagSet, FlagUnset>(targets, pass.ClassWeights, gradient, constants);
-                sum = exact.Sum.Total();
-                stats.Ties = ScalarLanes.Create((float)exact.Ties.Total());
+                if (canonical)
+                {
+                    RecountingScale<T, TShape, FlagSet>(targets, pass.ClassWeights, gradient, constants, ref sums);
+                }
+                else
+                {
+                    RecountingScale<T, TShape, FlagUnset>(targets, pass.ClassWeights, gradient, constants, ref sums);
+                }
+
+                sum = sums.Sum.Total();
+                stats.Ties = ScalarLanes.Create((float)sums.Ties.Total());
                 RowPlan<ScalarLanes> refined = SoftmaxRowMath.Plan<ScalarLanes, TShape, TRule>(pass, stats, ref sum);
                 plan.Loss = refined.Loss;
                 plan.LogSumExp = refined.LogSumExp;
@@ -125,11 +136,11 @@ internal static class WideRows
             }
             else if (canonical)
             {
-                Scale<T, TShape, FlagUnset, FlagSet>(targets, pass.ClassWeights, gradient, constants);
+                Scale<T, TShape, FlagSet>(targets, pass.ClassWeights, gradient, constants);
             }
             else
             {
-                Scale<T, TShape, FlagUnset, FlagUnset>(targets, pass.ClassWeights, gradient, constants);
+                Scale<T, TShape, FlagUnset>(targets, pass.ClassWeights, gradient, constants);
             }
 
             if (!TShape.ProbabilityTargets)
@@ -156,21 +167,71 @@ internal static class WideRows
         return loss;
     }
 
-    /// <summary>The scale walk: lane-ordered when it recounts, a plain pass over the row otherwise.</summary>
-    private static WideSums Scale<T, TShape, TExact, TCanonical>(
+    /// <summary>The exponentials walk over the row's whole groups, then over its padded tail.</summary>
+    private static void Exponentials<T, TShape, TRule, TExact, TStore>(
+        ReadOnlySpan<float> logits, ReadOnlySpan<float> targets, ReadOnlySpan<float> classWeights, Span<float> gradient,
+        in WideConstants<T> constants, ref WideSums sums)
+        where T : struct, ISimdLanes<T>
+        where TShape : ISoftmaxShape
+        where TRule : IExponentialRule
+        where TExact : IStaticFlag
+        where TStore : IStaticFlag
+    {
+        sums.Clear<ExponentialStep<T, TShape, TRule, TExact, TStore, FlagUnset>>();
+        int groupsEnd = logits.Length & ~(WideWalk.Lanes - 1), tail = logits.Length - groupsEnd;
+        ExponentialStep<T, TShape, TRule, TExact, TStore, FlagUnset> step = new(logits, targets, classWeights, gradient, constants);
+        WideWalk.Run<T, ExponentialStep<T, TShape, TRule, TExact, TStore, FlagUnset>>(ref step, (nuint)groupsEnd, ref sums);
+        if (tail == 0)
+        {
+            return;
+        }
+
+        Unsafe.SkipInit(out TailBuffers buffers);
+        ExponentialStep<T, TShape, TRule, TExact, TStore, FlagSet> tailStep = new(
+            TailBuffers.Fill(logits[groupsEnd..], buffers.Logits, float.NegativeInfinity),
+            TShape.ProbabilityTargets ? TailBuffers.Fill(targets[groupsEnd..], buffers.Targets, 0f) : default,
+            TShape.Terms ? TailBuffers.FillWeights(classWeights, groupsEnd, tail, buffers.Weights) : default,
+            buffers.Gradient, constants, TailBuffers.FillValid(tail, buffers.Valid));
+        WideWalk.Run<T, ExponentialStep<T, TShape, TRule, TExact, TStore, FlagSet>>(ref tailStep, WideWalk.Lanes, ref sums);
+        if (TStore.IsSet)
+        {
+            ((ReadOnlySpan<float>)buffers.Gradient)[..tail].CopyTo(gradient[groupsEnd..]);
+        }
+    }
+
+    /// <summary>The scale walk in lane order, recounting the e_c ≠ U exactly; the padded tail's e_c are +0.</summary>
+    private static void RecountingScale<T, TShape, TCanonical>(
+        ReadOnlySpan<float> targets, ReadOnlySpan<float> classWeights, Span<float> gradient, in WideConstants<T> constants, ref WideSums sums)
+        where T : struct, ISimdLanes<T>
+        where TShape : ISoftmaxShape
+        where TCanonical : IStaticFlag
+    {
+        sums.Clear<ScaleStep<T, TShape, FlagSet, TCanonical, FlagUnset>>();
+        int groupsEnd = gradient.Length & ~(WideWalk.Lanes - 1), tail = gradient.Length - groupsEnd;
+        ScaleStep<T, TShape, FlagSet, TCanonical, FlagUnset> step = new(targets, classWeights, gradient, constants);
+        WideWalk.Run<T, ScaleStep<T, TShape, FlagSet, TCanonical, FlagUnset>>(ref step, (nuint)groupsEnd, ref sums);
+        if (tail == 0)
+        {
+            return;
+        }
+
+        Unsafe.SkipInit(out TailBuffers buffers);
+        ScaleStep<T, TShape, FlagSet, TCanonical, FlagSet> tailStep = new(
+            TShape.ProbabilityTargets ? TailBuffers.Fill(targets[groupsEnd..], buffers.Targets, 0f) : default,
+            TShape.Terms ? TailBuffers.FillWeights(classWeights, groupsEnd, tail, buffers.Weights) : default,
+            TailBuffers.Fill(gradient[groupsEnd..], buffers.Gradient, 0f), constants);
+        WideWalk.Run<T, ScaleStep<T, TShape, FlagSet, TCanonical, FlagSet>>(ref tailStep, WideWalk.Lanes, ref sums);
+        ((ReadOnlySpan<float>)buffers.Gradient)[..tail].CopyTo(gradient[groupsEnd..]);
+    }
+
+    /// <summary>The plain scale walk: no sums, so any order; vectors, then the last elements one by one.</summary>
+    private static void Scale<T, TShape, TCanonical>(
         ReadOnlySpan<float> targets, ReadOnlySpan<float> classWeights, Span<float> gradient, in WideConstants<T> constants)
         where T : struct, ISimdLanes<T>
         where TShape : ISoftmaxShape
-        where TExact : IStaticFlag
         where TCanonical : IStaticFlag
     {
-        ScaleStep<T, TShape, TExact, TCanonical> step = new(targets, classWeights, gradient, constants);
-        if (TExact.IsSet)
-        {
-            WideWalk.Run<T, ScaleStep<T, TShape, TExact, TCanonical>>(ref step, (nuint)gradient.Length, out WideSums sums);
-            return sums;
-        }
-
+        ScaleStep<T, TShape, FlagUnset, TCanonical, FlagUnset> step = new(targets, classWeights, gradient, constants);
         LaneAccumulators<T> unused = default;
         LaneAccumulators<ScalarLanes> unusedScalar = default;
         nuint length = (nuint)gradient.Length, i = 0;
@@ -183,8 +244,6 @@ internal static class WideRows
         {
             step.Step(i, ref unusedScalar);
         }
-
-        return default;
     }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using Kernels.Internal.Simd;
 
 namespace Kernels.Internal.Softmax;
@@ -62,14 +63,20 @@ internal static class WideWalk
     public const int Lanes = LaneSum.LaneCount;
     private const int FlushGroups = 8;
 
-    /// <summary>Walks <paramref name="length"/> elements with <paramref name="step"/>; returns the sums in <paramref name="sums"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Run<T, TStep>(ref TStep step, nuint length, out WideSums sums)
+    /// <summary>
+    /// Walks the whole groups of 32 below <paramref name="groupsEnd"/> with <paramref name="step"/>, adding to
+    /// <paramref name="sums"/>. The last C mod 32 elements are walked by the caller as one more group copied into
+    /// <see cref="TailBuffers"/> and padded with elements that add exactly +0 (so every lane type walks them alike).
+    /// </summary>
+    /// <remarks>
+    /// Not inlined: a row inlining its walks exhausted the JIT's inlining budget, which then left even the lane
+    /// operators as calls (a row of 100 classes measured 3× slower); compiled alone, each walk inlines its step.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static void Run<T, TStep>(ref TStep step, nuint groupsEnd, ref WideSums sums)
         where T : struct, ISimdLanes<T>
         where TStep : struct, IWideStep, allows ref struct
     {
-        sums = default;
-        nuint groupsEnd = length & ~(nuint)(Lanes - 1);
         for (nuint block = 0; block < groupsEnd; block += FlushGroups * Lanes)
         {
             nuint blockEnd = nuint.Min(block + (FlushGroups * Lanes), groupsEnd);
@@ -84,20 +91,80 @@ internal static class WideWalk
                 sums.Flush<T, TStep>(partial, lane);
             }
         }
-
-        for (nuint i = groupsEnd; i < length; i++)
-        {
-            LaneAccumulators<ScalarLanes> partial = LaneAccumulators<ScalarLanes>.Zero;
-            step.Step(i, ref partial);
-            sums.Flush<ScalarLanes, TStep>(partial, i % Lanes);
-        }
     }
+}
+
+/// <summary>
+/// The last C mod 32 elements of a row as one whole group: logits padded with -∞ and their exponentials masked to +0
+/// (never equal to U), targets and class weights with 0 (v = 0, so no loss term), and valid classes weighing 1 where
+/// the call has no weights.
+/// Adding +0 leaves every partial sum's bits unchanged, so the padded group sums exactly what the elements alone do.
+/// </summary>
+internal struct TailBuffers
+{
+    public Floats32 Logits, Targets, Weights, Gradient, Valid;
+
+    /// <summary>All-ones lanes for the tail's elements, zeros for the padding.</summary>
+    public static Span<float> FillValid(int count, Span<float> destination)
+    {
+        destination[..count].Fill(BitConverter.Int32BitsToSingle(-1));
+        destination[count..].Clear();
+        return destination;
+    }
+
+    /// <summary>Copies <paramref name="source"/> and pads the rest of <paramref name="destination"/> with <paramref name="padding"/>.</summary>
+    public static Span<float> Fill(ReadOnlySpan<float> source, Span<float> destination, float padding)
+    {
+        source.CopyTo(destination);
+        destination[source.Length..].Fill(padding);
+        return destination;
+    }
+
+    /// <summary>The tail's class weights (1 where there are none), padded with 0.</summary>
+    public static Span<float> FillWeights(ReadOnlySpan<float> classWeights, int start, int count, Span<float> destination)
+    {
+        if (classWeights.IsEmpty)
+        {
+            destination[..count].Fill(1f);
+            destination[count..].Clear();
+            return destination;
+        }
+
+        return Fill(classWeights.Slice(start, count), destination, 0f);
+    }
+}
+
+[InlineArray(WideWalk.Lanes)]
+internal struct Floats32
+{
+    private float _element;
 }
 
 /// <summary>The double lanes of a wide walk's sums.</summary>
 internal struct WideSums
 {
     public DoubleLanes32 Sum, Ties, Terms, Weight;
+
+    /// <summary>Zeroes the lanes <typeparamref name="TStep"/> adds to (the others are never read).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Clear<TStep>() where TStep : IWideStep, allows ref struct
+    {
+        ((Span<double>)Sum).Clear();
+        if (TStep.HasTies)
+        {
+            ((Span<double>)Ties).Clear();
+        }
+
+        if (TStep.HasTerms)
+        {
+            ((Span<double>)Terms).Clear();
+        }
+
+        if (TStep.HasWeight)
+        {
+            ((Span<double>)Weight).Clear();
+        }
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Flush<T, TStep>(in LaneAccumulators<T> partial, nuint lane)
@@ -128,19 +195,18 @@ internal struct DoubleLanes32
 {
     private double _element;
 
-    /// <summary>Lane j absorbs lane j + half for half = 16, 8, 4, 2, 1 (the same tree on every machine).</summary>
+    /// <summary>
+    /// Lane j absorbs lane j + half for half = 16, 8, 4, 2, 1 (the same tree on every machine). Written with vectors of
+    /// doubles, which add exactly what the scalar tree adds (and fall back to software where not accelerated).
+    /// </summary>
     public readonly double Total()
     {
-        Unsafe.SkipInit(out DoubleLanes32 lanes);
-        ((ReadOnlySpan<double>)this).CopyTo(lanes);
-        for (int half = WideWalk.Lanes / 2; half >= 1; half /= 2)
-        {
-            for (int lane = 0; lane < half; lane++)
-            {
-                lanes[lane] += lanes[lane + half];
-            }
-        }
-
-        return lanes[0];
+        ref double lanes = ref Unsafe.AsRef(in this[0]);
+        Vector512<double> low = Vector512.LoadUnsafe(ref lanes) + Vector512.LoadUnsafe(ref lanes, 16);
+        Vector512<double> high = Vector512.LoadUnsafe(ref lanes, 8) + Vector512.LoadUnsafe(ref lanes, 24);
+        Vector512<double> eight = low + high;
+        Vector256<double> four = eight.GetLower() + eight.GetUpper();
+        Vector128<double> two = four.GetLower() + four.GetUpper();
+        return two.GetElement(0) + two.GetElement(1);
     }
 }
