@@ -54,7 +54,7 @@ internal static class SummaryChart
         {
             if (groups[g].First)
             {
-                VerticalLine separator = plot.Add.VerticalLine(g * 4 - 1.5);
+                VerticalLine separator = plot.Add.VerticalLine(g * 4 - 1);
                 separator.Color = Colors.Gray;
                 separator.LinePattern = LinePattern.Dashed;
                 separator.LineWidth = 1;
@@ -66,7 +66,7 @@ internal static class SummaryChart
             plot.Legend.ManualItems.Add(new LegendItem { LabelText = label, FillColor = color });
         }
 
-        plot.ShowLegend(Alignment.UpperRight);
+        plot.ShowLegend(Edge.Bottom);
 
         NumericManual ticks = new();
         for (int decade = bottom; decade <= top; decade++)
