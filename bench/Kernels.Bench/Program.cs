@@ -29,9 +29,10 @@ if (benchmarkDotNetArguments.Length == 0)
 else
 {
     summaries = [.. BenchmarkSwitcher.FromAssembly(assembly).Run(benchmarkDotNetArguments)];
+    string jobs = string.Join(", ", summaries.SelectMany(s => s.BenchmarksCases).Select(c => c.Job.ResolvedId).Distinct());
     run = new RunDescription(
-        "dotnet run -c Release --project bench/Kernels.Bench -- " + string.Join(' ', benchmarkDotNetArguments),
-        "BenchmarkDotNet's default job (one process per benchmark), median");
+        "dotnet run -c Release --project bench/Kernels.Bench -- " + string.Join(' ', args.Select(a => a.Any(c => c is '*' or ' ' or '?') ? $"'{a}'" : a)),
+        $"BenchmarkDotNet job {jobs} (one process per benchmark unless the job says otherwise), median");
 }
 
 if (!summaries.SelectMany(s => s.Reports).Any(r => r.ResultStatistics is not null))
