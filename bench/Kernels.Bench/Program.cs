@@ -5,7 +5,7 @@ using Kernels.Bench.Report;
 
 // dotnet run -c Release --project bench/Kernels.Bench [-- [--check] [BenchmarkDotNet arguments]]
 //
-// No arguments: the quick run (every IQuickRunBenchmark class in-process, short iterations, about 4 minutes). The
+// No arguments: the quick run (every IQuickRunBenchmark class in-process, short iterations, 2–4 minutes). The
 // console shows one progress line per class and ends with the summary table; BenchmarkDotNet's logs and per-class
 // tables go to BenchmarkDotNet.Artifacts/, beside the summary as markdown (kernels-summary.md) and a chart
 // (kernels-summary.png).
