@@ -4,6 +4,7 @@ using Kernels.Bench.Baselines;
 using Kernels.Bench.Columns;
 using Kernels.Bench.Infrastructure;
 using Kernels.Bench.QuickRun;
+using Kernels.Bench.Report;
 
 namespace Kernels.Bench;
 
@@ -15,10 +16,11 @@ namespace Kernels.Bench;
 /// </summary>
 [MemoryDiagnoser]
 [Config(typeof(KernelColumnsConfig))]
+[SummaryKernel(Order = 1, Throughput = ThroughputUnit.Bytes, PerElement = BytesPerElement, Note = "GB/s: logits and targets read, gradient written, 12 B per element")]
 public class BinaryCrossEntropyBenchmarks : IReferenceCostSource, IQuickRunBenchmark
 {
     // Logits and targets read, gradient written: 3 floats per element.
-    private const int BytesPerElement = 12;
+    internal const int BytesPerElement = 12;
 
     // 65,536 elements (768 KB in flight) fit a 1 MB L2 (Zen 5); 16,777,216 (192 MB) stream from DRAM.
     private const int CacheResident = 65_536;
@@ -80,6 +82,7 @@ public class BinaryCrossEntropyBenchmarks : IReferenceCostSource, IQuickRunBench
     /// <returns>The cost.</returns>
     [Benchmark]
     [ReturnsCost]
+    [SummaryRow(RowRole.Other, "reference (double)")]
     public float Reference() => Kernels.Reference.BinaryCrossEntropy.CostAndGradient(logits, targets, gradient);
 
     /// <summary>The natural TensorPrimitives composition over preallocated temporaries.</summary>
@@ -97,6 +100,7 @@ public class BinaryCrossEntropyBenchmarks : IReferenceCostSource, IQuickRunBench
     /// <summary>The memory-bandwidth limit: a triad over the same three buffers (12 bytes per element).</summary>
     /// <returns>An element of the result, so the work is observable.</returns>
     [Benchmark]
+    [SummaryRow(RowRole.Other, "triad (12 B/elem)")]
     public float TriadBandwidth()
     {
         StreamTriad.Run(gradient, logits, targets, 0.5f);
@@ -106,6 +110,7 @@ public class BinaryCrossEntropyBenchmarks : IReferenceCostSource, IQuickRunBench
     /// <summary>The transcendental-throughput limit: one exp per element.</summary>
     /// <returns>An element of the result, so the work is observable.</returns>
     [Benchmark]
+    [SummaryRow(RowRole.Other, "TensorPrimitives.Exp")]
     public float TensorPrimitivesExp()
     {
         TensorPrimitives.Exp(logits, gradient);

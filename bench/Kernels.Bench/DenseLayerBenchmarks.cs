@@ -1,13 +1,14 @@
 using BenchmarkDotNet.Attributes;
 using Kernels.Bench.Infrastructure;
 using Kernels.Bench.QuickRun;
+using Kernels.Bench.Report;
 
 namespace Kernels.Bench;
 
 /// <summary>
 /// What the dense-layer benchmarks (issue 4's k-output layers, <see cref="DenseSigmoidCrossEntropyBenchmarks"/> and
 /// <see cref="DenseSoftmaxCrossEntropyBenchmarks"/>) share: the two shapes, the data and the targets. Every row
-/// computes the cost, ∂W, ∂b and ∂X. N is the number of features read, n·d: 65,536 × 64 (16 MB of features) and
+/// computes the cost, ∂W, ∂b and ∂X. The shape is n samples × d features: 65,536 × 64 (16 MB of features) and
 /// 8,192 × 784 (25 MB); k = <see cref="Outputs"/> at both.
 /// </summary>
 public abstract class DenseLayerBenchmarks : IReferenceCostSource, IQuickRunBenchmark
@@ -15,17 +16,20 @@ public abstract class DenseLayerBenchmarks : IReferenceCostSource, IQuickRunBenc
     /// <summary>k, the outputs (sigmoid) or classes (softmax), at both shapes.</summary>
     public const int Outputs = 10;
 
-    private protected const int Small = 65_536 * 64;
-    private protected const int Large = 8_192 * 784;
+    private protected static readonly Shape Small = new(65_536, 64);
+    private protected static readonly Shape Large = new(8_192, 784);
 
     // TierUp's data, alternating between the two feature counts: a few hundred rows keep 160 scalar calls short.
     private static readonly (int Samples, int Features)[] TierUpShapes = [(600, 64), (96, 784)];
 
     private protected float[] features = [], weights = [], bias = [], weightGradient = [], biasGradient = [], inputGradient = [], row = [];
 
-    /// <summary>n·d.</summary>
-    [Params(Small, Large)]
-    public int N { get; set; }
+    /// <summary>The shapes n × d.</summary>
+    public static IEnumerable<Shape> Shapes => [Small, Large];
+
+    /// <summary>n samples × d features.</summary>
+    [ParamsSource(nameof(Shapes))]
+    public Shape Shape { get; set; }
 
     /// <inheritdoc/>
     IReadOnlyList<PerformanceTarget> IQuickRunBenchmark.Targets => Targets;
@@ -37,8 +41,7 @@ public abstract class DenseLayerBenchmarks : IReferenceCostSource, IQuickRunBenc
     [GlobalSetup]
     public void Setup()
     {
-        int d = N == Small ? 64 : 784;
-        SetUp(N / d, d);
+        SetUp(Shape.Rows, Shape.Columns);
     }
 
     /// <summary>Drops the buffers.</summary>

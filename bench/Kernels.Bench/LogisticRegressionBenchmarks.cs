@@ -4,20 +4,22 @@ using Kernels.Bench.Baselines;
 using Kernels.Bench.Columns;
 using Kernels.Bench.Infrastructure;
 using Kernels.Bench.QuickRun;
+using Kernels.Bench.Report;
 
 namespace Kernels.Bench;
 
 /// <summary>
 /// The fused logistic-regression step (issue 4's single-output benchmarks): against scalar loops, the two-pass
 /// TensorPrimitives composition, and a row that only reads the features once (the read-bandwidth limit).
-/// N is the number of features read, n·d: 65,536 × 64 (16 MB) and 262,144 × 256 (256 MB, beyond every cache).
+/// The shape is n samples × d features: 65,536 × 64 (16 MB of features) and 262,144 × 256 (256 MB, beyond every cache).
 /// </summary>
 [MemoryDiagnoser]
 [Config(typeof(KernelColumnsConfig))]
+[SummaryKernel(Order = 3, Throughput = ThroughputUnit.Bytes, PerElement = 4, Note = "GB/s: features read once, 4 B per feature; ns per feature")]
 public class LogisticRegressionBenchmarks : IReferenceCostSource, IQuickRunBenchmark
 {
-    private const int Small = 65_536 * 64;
-    private const int Large = 262_144 * 256;
+    private static readonly Shape Small = new(65_536, 64);
+    private static readonly Shape Large = new(262_144, 256);
 
     // "Fused at most 1.5× (aim 1.15×) the read-only row" is time(ReadOnlySum)/time(Fused) ≥ 1/1.5 (1/1.15).
     private static readonly PerformanceTarget[] FusedTargets =
@@ -30,9 +32,12 @@ public class LogisticRegressionBenchmarks : IReferenceCostSource, IQuickRunBench
 
     private float[] features = [], weights = [], targets = [], weightGradient = [], logits = [], deltas = [];
 
-    /// <summary>n·d.</summary>
-    [Params(Small, Large)]
-    public int N { get; set; }
+    /// <summary>The shapes n × d.</summary>
+    public static IEnumerable<Shape> Shapes => [Small, Large];
+
+    /// <summary>n samples × d features.</summary>
+    [ParamsSource(nameof(Shapes))]
+    public Shape Shape { get; set; }
 
     /// <inheritdoc/>
     IReadOnlyList<PerformanceTarget> IQuickRunBenchmark.Targets => FusedTargets;
@@ -41,15 +46,15 @@ public class LogisticRegressionBenchmarks : IReferenceCostSource, IQuickRunBench
     [GlobalSetup]
     public void Setup()
     {
-        int d = N == Small ? 64 : 256, n = N / d;
+        int d = Shape.Columns, n = Shape.Rows;
         var random = new Random(20_240_604);
-        features = new float[N];
+        features = new float[Shape.Elements];
         weights = new float[d];
         weightGradient = new float[d];
         targets = new float[n];
         logits = new float[n];
         deltas = new float[n];
-        for (int i = 0; i < N; i++)
+        for (int i = 0; i < features.Length; i++)
         {
             features[i] = (float)(2 * random.NextDouble() - 1);
         }
@@ -75,7 +80,7 @@ public class LogisticRegressionBenchmarks : IReferenceCostSource, IQuickRunBench
     [ReturnsCost]
     public float ScalarLoops() => LogisticRegressionBaselines.ScalarLoops(features, weights, 0.1f, targets, weightGradient, out _);
 
-    /// <summary>Dot per row, the BCE kernel, MultiplyAdd per row: the features are read twice.</summary>
+    /// <summary>Dot per row, the BCE kernel, MultiplyAdd per row (the composition): the features are read twice.</summary>
     /// <returns>The cost.</returns>
     [Benchmark]
     [ReturnsCost]
@@ -84,6 +89,7 @@ public class LogisticRegressionBenchmarks : IReferenceCostSource, IQuickRunBench
     /// <summary>The read-bandwidth limit: one pass reading the features, nothing else.</summary>
     /// <returns>The sum, so the read is observable.</returns>
     [Benchmark]
+    [SummaryRow(RowRole.Other, "read-only Sum")]
     public float ReadOnlySum() => TensorPrimitives.Sum(features);
 
     /// <summary>The fused kernel under test.</summary>

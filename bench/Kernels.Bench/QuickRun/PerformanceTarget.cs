@@ -1,31 +1,35 @@
 using System.Globalization;
+using Kernels.Bench.Infrastructure;
 
 namespace Kernels.Bench.QuickRun;
 
 /// <summary>
-/// A must/aim threshold on how fast <see cref="Method"/> runs compared with <see cref="Comparison"/>, measured in
-/// the same run at element count <see cref="N"/>. The measured quantity is always the ratio of median times
+/// An internal must/aim threshold on how fast <see cref="Method"/> runs compared with <see cref="Comparison"/>,
+/// measured in the same run on the case <see cref="Shape"/> (checked only with <c>--check</c>). The measured quantity is always the ratio of median times
 /// time(Comparison) / time(Method): a speedup, or, for two methods moving the same bytes, a bandwidth share.
 /// </summary>
 /// <param name="Method">The method the target is about.</param>
 /// <param name="Comparison">The method it is compared with.</param>
-/// <param name="N">The element count.</param>
+/// <param name="Shape">The case: its element count N (int) or its <see cref="Infrastructure.Shape"/>, as <see cref="ElementCount.ShapeOf"/> gives it.</param>
 /// <param name="Must">The ratio that must be reached.</param>
 /// <param name="Aim">The ratio aimed for, if any.</param>
-internal abstract record PerformanceTarget(string Method, string Comparison, int N, double Must, double? Aim)
+internal abstract record PerformanceTarget(string Method, string Comparison, object Shape, double Must, double? Aim)
 {
     /// <summary>One line: the measured ratio and whether the must and the aim are met.</summary>
-    /// <param name="medianNanoseconds">The median time of a method at an element count, null if it did not run.</param>
+    /// <param name="medianNanoseconds">The median time of a method on a case, null if it did not run.</param>
+    /// <param name="met">Whether the must is met; null when the target was not measured.</param>
     /// <returns>The line to print.</returns>
-    public string Check(Func<string, int, double?> medianNanoseconds)
+    public string Check(Func<string, object, double?> medianNanoseconds, out bool? met)
     {
-        double? methodTime = medianNanoseconds(Method, N), comparisonTime = medianNanoseconds(Comparison, N);
+        double? methodTime = medianNanoseconds(Method, Shape), comparisonTime = medianNanoseconds(Comparison, Shape);
         if (methodTime is not double method || comparisonTime is not double comparison)
         {
+            met = null;
             return $"{Title}: not measured in this run";
         }
 
         double ratio = comparison / method;
+        met = ratio >= Must;
         string verdict = $"must ≥ {Format(Must)}: {(ratio >= Must ? "met" : "NOT MET")}";
         if (Aim is double aim)
         {
@@ -58,11 +62,11 @@ internal abstract record PerformanceTarget(string Method, string Comparison, int
 
 /// <summary><see cref="PerformanceTarget.Method"/> is at least <see cref="PerformanceTarget.Must"/> times as fast as the comparison.</summary>
 /// <inheritdoc cref="PerformanceTarget"/>
-internal sealed record SpeedupTarget(string Method, string Comparison, int N, double Must, double? Aim)
-    : PerformanceTarget(Method, Comparison, N, Must, Aim)
+internal sealed record SpeedupTarget(string Method, string Comparison, object Shape, double Must, double? Aim)
+    : PerformanceTarget(Method, Comparison, Shape, Must, Aim)
 {
     /// <inheritdoc/>
-    protected override string Title => Invariant($"{Method} vs {Comparison} at n = {N:N0}");
+    protected override string Title => $"{Method} vs {Comparison} at {ElementCount.ShapeLabel(Shape)}";
 
     /// <inheritdoc/>
     protected override string Format(double ratio) => Invariant($"{ratio:0.##}×");
@@ -74,15 +78,15 @@ internal sealed record SpeedupTarget(string Method, string Comparison, int N, do
 /// </summary>
 /// <param name="Method">The method the target is about.</param>
 /// <param name="Triad">The bandwidth-bound comparison.</param>
-/// <param name="N">The element count.</param>
+/// <param name="Shape">The case (see <see cref="PerformanceTarget"/>).</param>
 /// <param name="BytesPerElement">Bytes read and written per element by both methods.</param>
 /// <param name="Must">The fraction of the triad's bandwidth that must be reached.</param>
 /// <param name="Aim">The fraction aimed for, if any.</param>
-internal sealed record BandwidthShareTarget(string Method, string Triad, int N, int BytesPerElement, double Must, double? Aim)
-    : PerformanceTarget(Method, Triad, N, Must, Aim)
+internal sealed record BandwidthShareTarget(string Method, string Triad, object Shape, int BytesPerElement, double Must, double? Aim)
+    : PerformanceTarget(Method, Triad, Shape, Must, Aim)
 {
     /// <inheritdoc/>
-    protected override string Title => Invariant($"{Method} bandwidth vs {Comparison} at n = {N:N0}");
+    protected override string Title => $"{Method} bandwidth vs {Comparison} at {ElementCount.ShapeLabel(Shape)}";
 
     /// <inheritdoc/>
     protected override string Format(double ratio) => Invariant($"{ratio * 100:0.#}%");
@@ -92,5 +96,5 @@ internal sealed record BandwidthShareTarget(string Method, string Triad, int N, 
         Invariant($"{GigabytesPerSecond(methodNanoseconds):0.0} GB/s = {Format(ratio)} of {GigabytesPerSecond(comparisonNanoseconds):0.0} GB/s");
 
     // Bytes per nanosecond are gigabytes (10^9 bytes) per second.
-    private double GigabytesPerSecond(double nanoseconds) => (double)BytesPerElement * N / nanoseconds;
+    private double GigabytesPerSecond(double nanoseconds) => (double)BytesPerElement * (ElementCount.Of(Shape) ?? 0) / nanoseconds;
 }

@@ -1,5 +1,7 @@
 using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Exporters;
+using BenchmarkDotNet.Exporters.Csv;
 using BenchmarkDotNet.Filters;
 using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Reports;
@@ -14,6 +16,8 @@ namespace Kernels.Bench.QuickRun;
 /// The configuration of the quick run: a short job run inside this process, so no per-benchmark project is
 /// generated and built, with few, short iterations. Medians of 7 iterations are enough for the ratio targets;
 /// the full suite (any command-line argument) keeps BenchmarkDotNet's default job for publishable numbers.
+/// It has no console logger: BenchmarkDotNet's log goes to its artifacts folder (<c>BenchmarkDotNet.Artifacts/*.log</c>,
+/// tables in <c>results/</c>) and the console shows only progress and the summary.
 /// </summary>
 /// <remarks>
 /// In-process, BenchmarkDotNet's Allocated column is unreliable: it counts the whole process's allocations
@@ -34,7 +38,12 @@ internal static class QuickRunConfig
     /// <param name="benchmark">An instance of the class, asked which rows to skip.</param>
     /// <returns>The configuration.</returns>
     public static IConfig For(IQuickRunBenchmark benchmark) =>
-        ManualConfig.Create(DefaultConfig.Instance)
+        ManualConfig.CreateEmpty()
+            .AddLogger(SilentLogger.Instance)
+            .AddColumnProvider(DefaultColumnProviders.Instance)
+            .AddExporter(MarkdownExporter.GitHub, CsvExporter.Default)
+            .AddAnalyser([.. DefaultConfig.Instance.GetAnalysers()])
+            .AddValidator([.. DefaultConfig.Instance.GetValidators()])
             .AddJob(QuickJob)
             .AddColumn(StatisticColumn.Median, AllocatedPerCallColumn.Instance)
             .HideColumns("Allocated", "Alloc Ratio")
@@ -42,5 +51,5 @@ internal static class QuickRunConfig
             // One unit for the whole table: rows span 60 ns to 1 s, and per-column units would print them all in ns.
             .WithSummaryStyle(SummaryStyle.Default.WithTimeUnit(TimeUnit.Microsecond))
             .AddFilter(new SimpleFilter(benchmarkCase =>
-                !benchmark.IsSkippedInQuickRun(benchmarkCase.Descriptor.WorkloadMethod.Name, ElementCount.Of(benchmarkCase) ?? 0)));
+                !benchmark.IsSkippedInQuickRun(benchmarkCase.Descriptor.WorkloadMethod.Name, ElementCount.ShapeOf(benchmarkCase))));
 }

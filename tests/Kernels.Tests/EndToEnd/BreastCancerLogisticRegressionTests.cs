@@ -17,7 +17,7 @@ public class BreastCancerLogisticRegressionTests
     [Fact]
     public void ReachesAtLeast95PercentHeldOutAccuracy()
     {
-        LabeledDataSet data = CsvDataSet.Load(SharedDatasets.PathOrSkip("breast_cancer.csv"));
+        LabeledDataSet data = CsvDataSet.Load(TestDatasets.PathOf("breast_cancer.csv"));
         Assert.Equal((569, 30), (data.RowCount, data.FeatureCount));
         TrainTestSplit split = FeatureStandardizer.Standardize(TrainTestSplit.Shuffled(data, TrainFraction, SplitSeed));
 

@@ -24,7 +24,7 @@ public class DigitsSoftmaxRegressionTests
     [Fact]
     public void ReachesAtLeast93PercentHeldOutAccuracy()
     {
-        LabeledDataSet data = CsvDataSet.Load(SharedDatasets.PathOrSkip("digits.csv"));
+        LabeledDataSet data = CsvDataSet.Load(TestDatasets.PathOf("digits.csv"));
         Assert.Equal((1797, 64), (data.RowCount, data.FeatureCount));
         TrainTestSplit split = TrainTestSplit.Shuffled(data, TrainFraction, SplitSeed);
         float[] trainPixels = Scaled(split.Train.Features);
