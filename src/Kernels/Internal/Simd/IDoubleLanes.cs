@@ -30,8 +30,8 @@ internal struct LaneInputs<T>
 /// <summary>A lane-wise computation in double: what <see cref="ISimdLanes{TSelf}.InDouble"/> runs on widened lanes.</summary>
 internal interface IDoubleLaneFunction
 {
-    /// <summary>The result per lane, from the widened float inputs and one input that is double already.</summary>
-    TDouble Invoke<TDouble>(scoped in LaneInputs<TDouble> inputs, TDouble wide) where TDouble : struct, IDoubleLanes<TDouble>;
+    /// <summary>The results per lane (up to two), from the widened float inputs and one input that is double already.</summary>
+    TDouble Invoke<TDouble>(scoped in LaneInputs<TDouble> inputs, TDouble wide, out TDouble second) where TDouble : struct, IDoubleLanes<TDouble>;
 }
 
 /// <summary>One <see cref="Vector512{T}"/> of 8 doubles.</summary>

@@ -76,10 +76,11 @@ internal interface ISimdLanes<TSelf> where TSelf : struct, ISimdLanes<TSelf>
     static abstract TSelf Permute(TSelf value, ref int indices);
 
     /// <summary>
-    /// Lane i = (float)function(inputs widened to double, wide[i]): a computation in double, rounded once (IEEE double
-    /// operations: every width gives the same bits). Reads Count doubles from <paramref name="wide"/>.
+    /// Lane i = (float)function(inputs widened to double, wide[i]), and its second result in <paramref name="second"/>:
+    /// a computation in double, each result rounded once (IEEE double operations: every width gives the same bits).
+    /// Reads Count doubles from <paramref name="wide"/>.
     /// </summary>
-    static abstract TSelf InDouble<TFunction>(scoped in TFunction function, scoped in LaneInputs<TSelf> inputs, ref double wide)
+    static abstract TSelf InDouble<TFunction>(scoped in TFunction function, scoped in LaneInputs<TSelf> inputs, ref double wide, out TSelf second)
         where TFunction : struct, IDoubleLaneFunction;
 
     /// <summary>Lane i = (float)source[i], rounded to nearest (the inverse of the widening in <see cref="AddWidened"/>).</summary>
@@ -149,7 +150,7 @@ internal readonly struct ScalarLanes : ISimdLanes<ScalarLanes>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static bool TryTransposeSquare(ref float source, nuint stride, ref float destination, nuint destinationStride) => false;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static ScalarLanes LoadNarrowed(ref double source) => new((float)source);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static ScalarLanes InDouble<TFunction>(scoped in TFunction function, scoped in LaneInputs<ScalarLanes> inputs, ref double wide)
+    public static ScalarLanes InDouble<TFunction>(scoped in TFunction function, scoped in LaneInputs<ScalarLanes> inputs, ref double wide, out ScalarLanes second)
         where TFunction : struct, IDoubleLaneFunction
     {
         LaneInputs<ScalarDouble> widened = new()
@@ -157,7 +158,9 @@ internal readonly struct ScalarLanes : ISimdLanes<ScalarLanes>
             A = new(inputs.A._value), B = new(inputs.B._value), C = new(inputs.C._value),
             D = new(inputs.D._value), E = new(inputs.E._value), F = new(inputs.F._value),
         };
-        return new((float)function.Invoke(widened, new ScalarDouble(wide)).Value);
+        ScalarLanes first = new((float)function.Invoke(widened, new ScalarDouble(wide), out ScalarDouble secondResult).Value);
+        second = new((float)secondResult.Value);
+        return first;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static ScalarLanes ShiftLeftBits(ScalarLanes value, int count) => FromBits(Bits(value) << count);

@@ -80,7 +80,7 @@ internal readonly struct Lanes128 : ISimdLanes<Lanes128>
         new(Vector128.Narrow(Vector128.LoadUnsafe(ref source), Vector128.LoadUnsafe(ref source, (nuint)Vector128<double>.Count)));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Lanes128 InDouble<TFunction>(scoped in TFunction function, scoped in LaneInputs<Lanes128> inputs, ref double wide)
+    public static Lanes128 InDouble<TFunction>(scoped in TFunction function, scoped in LaneInputs<Lanes128> inputs, ref double wide, out Lanes128 second)
         where TFunction : struct, IDoubleLaneFunction
     {
         LaneInputs<Doubles128> low = new()
@@ -93,8 +93,9 @@ internal readonly struct Lanes128 : ISimdLanes<Lanes128>
             A = new(Vector128.WidenUpper(inputs.A._value)), B = new(Vector128.WidenUpper(inputs.B._value)), C = new(Vector128.WidenUpper(inputs.C._value)),
             D = new(Vector128.WidenUpper(inputs.D._value)), E = new(Vector128.WidenUpper(inputs.E._value)), F = new(Vector128.WidenUpper(inputs.F._value)),
         };
-        Vector128<double> lowResult = function.Invoke(low, new Doubles128(Vector128.LoadUnsafe(ref wide))).Value;
-        Vector128<double> highResult = function.Invoke(high, new Doubles128(Vector128.LoadUnsafe(ref wide, (nuint)Vector128<double>.Count))).Value;
+        Vector128<double> lowResult = function.Invoke(low, new Doubles128(Vector128.LoadUnsafe(ref wide)), out Doubles128 lowSecond).Value;
+        Vector128<double> highResult = function.Invoke(high, new Doubles128(Vector128.LoadUnsafe(ref wide, (nuint)Vector128<double>.Count)), out Doubles128 highSecond).Value;
+        second = new(Vector128.Narrow(lowSecond.Value, highSecond.Value));
         return new(Vector128.Narrow(lowResult, highResult));
     }
 

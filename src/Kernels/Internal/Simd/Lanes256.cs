@@ -80,7 +80,7 @@ internal readonly struct Lanes256 : ISimdLanes<Lanes256>
         new(Vector256.Narrow(Vector256.LoadUnsafe(ref source), Vector256.LoadUnsafe(ref source, (nuint)Vector256<double>.Count)));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Lanes256 InDouble<TFunction>(scoped in TFunction function, scoped in LaneInputs<Lanes256> inputs, ref double wide)
+    public static Lanes256 InDouble<TFunction>(scoped in TFunction function, scoped in LaneInputs<Lanes256> inputs, ref double wide, out Lanes256 second)
         where TFunction : struct, IDoubleLaneFunction
     {
         LaneInputs<Doubles256> low = new()
@@ -93,8 +93,9 @@ internal readonly struct Lanes256 : ISimdLanes<Lanes256>
             A = new(Vector256.WidenUpper(inputs.A._value)), B = new(Vector256.WidenUpper(inputs.B._value)), C = new(Vector256.WidenUpper(inputs.C._value)),
             D = new(Vector256.WidenUpper(inputs.D._value)), E = new(Vector256.WidenUpper(inputs.E._value)), F = new(Vector256.WidenUpper(inputs.F._value)),
         };
-        Vector256<double> lowResult = function.Invoke(low, new Doubles256(Vector256.LoadUnsafe(ref wide))).Value;
-        Vector256<double> highResult = function.Invoke(high, new Doubles256(Vector256.LoadUnsafe(ref wide, (nuint)Vector256<double>.Count))).Value;
+        Vector256<double> lowResult = function.Invoke(low, new Doubles256(Vector256.LoadUnsafe(ref wide)), out Doubles256 lowSecond).Value;
+        Vector256<double> highResult = function.Invoke(high, new Doubles256(Vector256.LoadUnsafe(ref wide, (nuint)Vector256<double>.Count)), out Doubles256 highSecond).Value;
+        second = new(Vector256.Narrow(lowSecond.Value, highSecond.Value));
         return new(Vector256.Narrow(lowResult, highResult));
     }
 

@@ -133,7 +133,7 @@ internal readonly struct Lanes512 : ISimdLanes<Lanes512>
         new(Vector512.Narrow(Vector512.LoadUnsafe(ref source), Vector512.LoadUnsafe(ref source, (nuint)Vector512<double>.Count)));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Lanes512 InDouble<TFunction>(scoped in TFunction function, scoped in LaneInputs<Lanes512> inputs, ref double wide)
+    public static Lanes512 InDouble<TFunction>(scoped in TFunction function, scoped in LaneInputs<Lanes512> inputs, ref double wide, out Lanes512 second)
         where TFunction : struct, IDoubleLaneFunction
     {
         LaneInputs<Doubles512> low = new()
@@ -146,8 +146,9 @@ internal readonly struct Lanes512 : ISimdLanes<Lanes512>
             A = new(Vector512.WidenUpper(inputs.A._value)), B = new(Vector512.WidenUpper(inputs.B._value)), C = new(Vector512.WidenUpper(inputs.C._value)),
             D = new(Vector512.WidenUpper(inputs.D._value)), E = new(Vector512.WidenUpper(inputs.E._value)), F = new(Vector512.WidenUpper(inputs.F._value)),
         };
-        Vector512<double> lowResult = function.Invoke(low, new Doubles512(Vector512.LoadUnsafe(ref wide))).Value;
-        Vector512<double> highResult = function.Invoke(high, new Doubles512(Vector512.LoadUnsafe(ref wide, (nuint)Vector512<double>.Count))).Value;
+        Vector512<double> lowResult = function.Invoke(low, new Doubles512(Vector512.LoadUnsafe(ref wide)), out Doubles512 lowSecond).Value;
+        Vector512<double> highResult = function.Invoke(high, new Doubles512(Vector512.LoadUnsafe(ref wide, (nuint)Vector512<double>.Count)), out Doubles512 highSecond).Value;
+        second = new(Vector512.Narrow(lowSecond.Value, highSecond.Value));
         return new(Vector512.Narrow(lowResult, highResult));
     }
 

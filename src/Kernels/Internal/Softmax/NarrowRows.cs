@@ -121,7 +121,13 @@ internal static class NarrowRows
         // The exponentials, in place of the logits; sums exact (e ≠ U, and the count of e = U) in float partials.
         T unit = stats.Exponential.Unit, zero = T.Create(0f);
         T tieBits = zero;
-        tiles.Sums = default;
+        ((Span<double>)tiles.Sums.Sum).Clear();
+        if (TShape.Terms)
+        {
+            ((Span<double>)tiles.Sums.Terms).Clear();
+            ((Span<double>)tiles.Sums.Weight).Clear();
+        }
+
         for (int c = 0; c < classes;)
         {
             LaneAccumulators<T> partial = LaneAccumulators<T>.Zero;
@@ -227,8 +233,7 @@ internal static class NarrowRows
     {
         int classes = pass.ClassCount, width = T.Count;
         ref float tile = ref tiles.Logits[0];
-        // Register transposes write whole blocks, so they land at a padded row stride and are then compacted in
-        // place, row by row upwards (a row's writes never reach the rows not yet moved); widths without one move
+        // Register transposes write whole blocks, so they land at a padded row stride; widths without one move
         // elements one by one.
         ref float rowMajor = ref tiles.Scratch[0];
         int padded = (classes + width - 1) / width * width;
@@ -238,28 +243,39 @@ internal static class NarrowRows
             transposed = T.TryTransposeSquare(ref Unsafe.Add(ref tile, c * width), (nuint)width, ref Unsafe.Add(ref rowMajor, c), (nuint)padded);
         }
 
+        Span<float> gradient = pass.Gradient.Slice(first * classes, width * classes);
         if (transposed)
         {
-            for (int r = 1; r < width; r++)
+            // Rows upwards, whole vectors: a row's last store runs into the next rows' first classes, which they then
+            // rewrite; rows whose stores would run past the group are copied exactly, so nothing past it is touched
+            // (in place, the next group's logits live there).
+            ref float destination = ref MemoryMarshal.GetReference(gradient);
+            int r = 0;
+            for (; (r * classes) + padded <= width * classes; r++)
             {
                 for (int k = 0; k < classes; k += width)
                 {
-                    T.Store(T.Load(ref rowMajor, (nuint)((r * padded) + k)), ref rowMajor, (nuint)((r * classes) + k));
+                    T.Store(T.Load(ref rowMajor, (nuint)((r * padded) + k)), ref destination, (nuint)((r * classes) + k));
                 }
             }
-        }
-        else
-        {
-            for (int r = 0; r < width; r++)
+
+            for (; r < width; r++)
             {
-                for (int k = 0; k < classes; k++)
-                {
-                    Unsafe.Add(ref rowMajor, (r * classes) + k) = Unsafe.Add(ref tile, (k * width) + r);
-                }
+                MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref rowMajor, r * padded), classes).CopyTo(gradient[(r * classes)..]);
+            }
+
+            return;
+        }
+
+        for (int r = 0; r < width; r++)
+        {
+            for (int k = 0; k < classes; k++)
+            {
+                Unsafe.Add(ref rowMajor, (r * classes) + k) = Unsafe.Add(ref tile, (k * width) + r);
             }
         }
 
-        MemoryMarshal.CreateReadOnlySpan(ref rowMajor, width * classes).CopyTo(pass.Gradient.Slice(first * classes, width * classes));
+        MemoryMarshal.CreateReadOnlySpan(ref rowMajor, width * classes).CopyTo(gradient);
     }
 
     /// <summary>

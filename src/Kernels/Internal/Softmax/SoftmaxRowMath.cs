@@ -61,7 +61,7 @@ internal static class SoftmaxRowMath
         LaneInputs<T> inputs = default;
         inputs.A = stats.Ties;
         inputs.B = unit;
-        T t = T.InDouble(new RelativeSum(), inputs, ref sum);
+        T t = T.InDouble(new RelativeSum(), inputs, ref sum, out _);
         T log1pT = LossMath.Log1p(t);
         T logSumExp = maximum + log1pT;
 
@@ -71,9 +71,17 @@ internal static class SoftmaxRowMath
         T ignored = TShape.ProbabilityTargets ? zero : stats.Ignored;
         RowPlan<T> plan = default;
         plan.LogSumExp = logSumExp;
-        plan.Coefficient = T.Select(ignored, zero, T.InDouble(new Coefficient(steps), inputs, ref sum));
         T rowScale = T.Select(ignored, zero, T.Create(pass.Scale));
         plan.NegatedTargetScale = -(TShape.ProbabilityTargets ? rowScale : rowScale * T.Create(pass.Smoothing / pass.ClassCount));
+
+        if (TShape.WritesGradient)
+        {
+            inputs.E = TShape.ProbabilityTargets ? zero : stats.LabelExponential;
+            inputs.F = TShape.ProbabilityTargets ? zero : TRule.Difference(stats.Exponential, stats.LabelLogit);
+            T coefficient = T.InDouble(new GradientFactors(steps), inputs, ref sum, out T labelGradient);
+            plan.Coefficient = T.Select(ignored, zero, coefficient);
+            plan.LabelGradient = T.Select(ignored, zero, LossMath.CanonicalNaN(labelGradient));
+        }
 
         T zLoss = pass.ZLossWeight == 0f ? zero : T.Create(pass.ZLossWeight) * logSumExp * logSumExp;
         if (TShape.ProbabilityTargets)
@@ -92,13 +100,6 @@ internal static class SoftmaxRowMath
         }
 
         plan.Loss = T.Select(ignored, zero, T.FusedMultiplyAdd(T.Create(1f - pass.Smoothing) * stats.LabelWeight, labelLoss, otherLosses));
-        if (TShape.WritesGradient)
-        {
-            inputs.E = stats.LabelExponential;
-            inputs.F = difference;
-            plan.LabelGradient = T.Select(ignored, zero, LossMath.CanonicalNaN(T.InDouble(new LabelGradient(steps), inputs, ref sum)));
-        }
-
         return plan;
     }
 
@@ -125,29 +126,28 @@ internal static class SoftmaxRowMath
     private readonly struct RelativeSum : IDoubleLaneFunction
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public TDouble Invoke<TDouble>(scoped in LaneInputs<TDouble> inputs, TDouble wide) where TDouble : struct, IDoubleLanes<TDouble> =>
-            (wide + ((inputs.A - TDouble.Create(1)) * inputs.B)) / inputs.B;
-    }
-
-    /// <summary>s·A'/(E + ties·U). Inputs: A = ties, B = U, C = w_y or A, D = lse; wide = E.</summary>
-    private readonly struct Coefficient(DoubleSteps steps) : IDoubleLaneFunction
-    {
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public TDouble Invoke<TDouble>(scoped in LaneInputs<TDouble> inputs, TDouble wide) where TDouble : struct, IDoubleLanes<TDouble> =>
-            TDouble.Create(steps.Scale) * steps.TotalWeight(inputs.C, inputs.D) / (wide + (inputs.A * inputs.B));
+        public TDouble Invoke<TDouble>(scoped in LaneInputs<TDouble> inputs, TDouble wide, out TDouble second) where TDouble : struct, IDoubleLanes<TDouble>
+        {
+            second = wide;
+            return (wide + ((inputs.A - TDouble.Create(1)) * inputs.B)) / inputs.B;
+        }
     }
 
     /// <summary>
-    /// s·((A' - a_y) - A'·N/S), S = E + ties·U, N = S - e_y = E + (ties - 1)·U when the label holds the maximum (m - z_y
-    /// = 0). Inputs: A = ties, B = U, C = w_y, D = lse, E = e_y, F = m - z_y; wide = E.
+    /// The coefficient s·A'/S, S = E + ties·U, and the label's gradient s·((A' - a_y) - A'·N/S), N = S - e_y, or
+    /// E + (ties - 1)·U when the label holds the maximum (m - z_y = 0): one division for both. Inputs: A = ties, B = U,
+    /// C = w_y or A, D = lse, E = e_y, F = m - z_y; wide = E.
     /// </summary>
-    private readonly struct LabelGradient(DoubleSteps steps) : IDoubleLaneFunction
+    private readonly struct GradientFactors(DoubleSteps steps) : IDoubleLaneFunction
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public TDouble Invoke<TDouble>(scoped in LaneInputs<TDouble> inputs, TDouble wide) where TDouble : struct, IDoubleLanes<TDouble>
+        public TDouble Invoke<TDouble>(scoped in LaneInputs<TDouble> inputs, TDouble wide, out TDouble second) where TDouble : struct, IDoubleLanes<TDouble>
         {
             TDouble weight = inputs.C;
             TDouble total = steps.TotalWeight(weight, inputs.D);
+            TDouble sum = wide + (inputs.A * inputs.B);
+            TDouble scaledInverse = TDouble.Create(steps.Scale) / sum;
+
             // A' - a_y = (ε/C)·(Σw - w_y) + 2λ·lse, formed from its parts (no A' - a_y cancellation); 0·∞ never forms.
             TDouble remainder = TDouble.Create(steps.SmoothingShare) * (TDouble.Create(steps.ClassWeightSum) - weight);
             if (steps.TwiceZLossWeight != 0)
@@ -155,9 +155,9 @@ internal static class SoftmaxRowMath
                 remainder += TDouble.Create(steps.TwiceZLossWeight) * inputs.D;
             }
 
-            TDouble sum = wide + (inputs.A * inputs.B);
             TDouble others = TDouble.SelectEqual(inputs.F, TDouble.Create(0), wide + ((inputs.A - TDouble.Create(1)) * inputs.B), sum - inputs.E);
-            return TDouble.Create(steps.Scale) * (remainder - (total * others / sum));
+            second = (TDouble.Create(steps.Scale) * remainder) - (total * others * scaledInverse);
+            return total * scaledInverse;
         }
     }
 }

@@ -82,16 +82,18 @@ internal ref struct ExponentialStep<T, TShape, TRule, TExact, TStore, TPadded>(
     private readonly ref float _t = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(targets);
     private readonly ref float _w = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(classWeights);
     private readonly ref float _g = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient);
-    private readonly WideConstants<T> _constants = constants;
+    private readonly ref readonly WideConstants<T> _constants = ref constants;
 
     public static bool HasTies => TExact.IsSet;
     public static bool HasTerms => TShape.Terms;
     public static bool HasWeight => TShape.ProbabilityTargets;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public readonly void Step<TLanes>(nuint at, ref LaneAccumulators<TLanes> sums) where TLanes : struct, ISimdLanes<TLanes>
+    public readonly RowConstants<TLanes> Constants<TLanes>() where TLanes : struct, ISimdLanes<TLanes> => _constants.Get<TLanes>();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly void Step<TLanes>(nuint at, ref LaneAccumulators<TLanes> sums, in RowConstants<TLanes> row) where TLanes : struct, ISimdLanes<TLanes>
     {
-        RowConstants<TLanes> row = _constants.Get<TLanes>();
         TLanes logit = TLanes.Load(ref _z, at);
         TLanes exponential = TRule.Exp(row.Exponential, logit);
         if (TPadded.IsSet)
@@ -133,16 +135,18 @@ internal ref struct ScaleStep<T, TShape, TExact, TCanonical, TPadded>(
     private readonly ref float _t = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(targets);
     private readonly ref float _w = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(classWeights);
     private readonly ref float _g = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient);
-    private readonly WideConstants<T> _constants = constants;
+    private readonly ref readonly WideConstants<T> _constants = ref constants;
 
     public static bool HasTies => TExact.IsSet;
     public static bool HasTerms => false;
     public static bool HasWeight => false;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public readonly void Step<TLanes>(nuint at, ref LaneAccumulators<TLanes> sums) where TLanes : struct, ISimdLanes<TLanes>
+    public readonly RowConstants<TLanes> Constants<TLanes>() where TLanes : struct, ISimdLanes<TLanes> => _constants.Get<TLanes>();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly void Step<TLanes>(nuint at, ref LaneAccumulators<TLanes> sums, in RowConstants<TLanes> row) where TLanes : struct, ISimdLanes<TLanes>
     {
-        RowConstants<TLanes> row = _constants.Get<TLanes>();
         TLanes exponential = TLanes.Load(ref _g, at);
         if (TExact.IsSet)
         {

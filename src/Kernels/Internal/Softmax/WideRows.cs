@@ -168,6 +168,7 @@ internal static class WideRows
     }
 
     /// <summary>The exponentials walk over the row's whole groups, then over its padded tail.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private static void Exponentials<T, TShape, TRule, TExact, TStore>(
         ReadOnlySpan<float> logits, ReadOnlySpan<float> targets, ReadOnlySpan<float> classWeights, Span<float> gradient,
         in WideConstants<T> constants, ref WideSums sums)
@@ -200,6 +201,7 @@ internal static class WideRows
     }
 
     /// <summary>The scale walk in lane order, recounting the e_c ≠ U exactly; the padded tail's e_c are +0.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private static void RecountingScale<T, TShape, TCanonical>(
         ReadOnlySpan<float> targets, ReadOnlySpan<float> classWeights, Span<float> gradient, in WideConstants<T> constants, ref WideSums sums)
         where T : struct, ISimdLanes<T>
@@ -225,6 +227,7 @@ internal static class WideRows
     }
 
     /// <summary>The plain scale walk: no sums, so any order; vectors, then the last elements one by one.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private static void Scale<T, TShape, TCanonical>(
         ReadOnlySpan<float> targets, ReadOnlySpan<float> classWeights, Span<float> gradient, in WideConstants<T> constants)
         where T : struct, ISimdLanes<T>
@@ -234,15 +237,17 @@ internal static class WideRows
         ScaleStep<T, TShape, FlagUnset, TCanonical, FlagUnset> step = new(targets, classWeights, gradient, constants);
         LaneAccumulators<T> unused = default;
         LaneAccumulators<ScalarLanes> unusedScalar = default;
+        RowConstants<T> row = step.Constants<T>();
         nuint length = (nuint)gradient.Length, i = 0;
         for (; i + (nuint)T.Count <= length; i += (nuint)T.Count)
         {
-            step.Step(i, ref unused);
+            step.Step(i, ref unused, row);
         }
 
+        RowConstants<ScalarLanes> scalarRow = step.Constants<ScalarLanes>();
         for (; i < length; i++)
         {
-            step.Step(i, ref unusedScalar);
+            step.Step(i, ref unusedScalar, scalarRow);
         }
     }
 
@@ -255,15 +260,23 @@ internal static class WideRows
     {
         ref float z = ref MemoryMarshal.GetReference(logits);
         nuint length = (nuint)logits.Length, i = 0, width = (nuint)T.Count;
-        T first = T.Create(float.NegativeInfinity), second = first;
-        for (; i + (2 * width) <= length; i += 2 * width)
+        // Four running maxima: the walk is bound by the maximum's latency, not by loads.
+        T first = T.Create(float.NegativeInfinity), second = first, third = first, fourth = first;
+        for (; i + (4 * width) <= length; i += 4 * width)
         {
             first = T.GreaterOrRight(first, T.Load(ref z, i));
             second = T.GreaterOrRight(second, T.Load(ref z, i + width));
+            third = T.GreaterOrRight(third, T.Load(ref z, i + (2 * width)));
+            fourth = T.GreaterOrRight(fourth, T.Load(ref z, i + (3 * width)));
+        }
+
+        for (; i + width <= length; i += width)
+        {
+            first = T.GreaterOrRight(first, T.Load(ref z, i));
         }
 
         Unsafe.SkipInit(out Lanes16 lanes);
-        T.Store(T.GreaterOrRight(first, second), ref lanes[0], 0);
+        T.Store(T.GreaterOrRight(T.GreaterOrRight(first, second), T.GreaterOrRight(third, fourth)), ref lanes[0], 0);
         float greatest = float.NegativeInfinity;
         for (int lane = 0; lane < T.Count; lane++)
         {

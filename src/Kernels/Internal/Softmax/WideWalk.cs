@@ -44,7 +44,10 @@ internal interface IWideStep
     static abstract bool HasTerms { get; }
     static abstract bool HasWeight { get; }
 
-    void Step<T>(nuint at, ref LaneAccumulators<T> sums) where T : struct, ISimdLanes<T>;
+    /// <summary>The row's constants as lanes of <typeparamref name="T"/> (read once per walk, so they stay in registers).</summary>
+    RowConstants<T> Constants<T>() where T : struct, ISimdLanes<T>;
+
+    void Step<T>(nuint at, ref LaneAccumulators<T> sums, in RowConstants<T> row) where T : struct, ISimdLanes<T>;
 }
 
 /// <summary>
@@ -77,6 +80,9 @@ internal static class WideWalk
         where T : struct, ISimdLanes<T>
         where TStep : struct, IWideStep, allows ref struct
     {
+        // Locals, so the JIT keeps the spans' addresses and the row's constants in registers across the stores.
+        TStep local = step;
+        RowConstants<T> row = local.Constants<T>();
         for (nuint block = 0; block < groupsEnd; block += FlushGroups * Lanes)
         {
             nuint blockEnd = nuint.Min(block + (FlushGroups * Lanes), groupsEnd);
@@ -85,7 +91,7 @@ internal static class WideWalk
                 LaneAccumulators<T> partial = LaneAccumulators<T>.Zero;
                 for (nuint at = block + lane; at < blockEnd; at += Lanes)
                 {
-                    step.Step(at, ref partial);
+                    local.Step(at, ref partial, row);
                 }
 
                 sums.Flush<T, TStep>(partial, lane);
