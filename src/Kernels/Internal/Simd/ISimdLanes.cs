@@ -72,9 +72,6 @@ internal interface ISimdLanes<TSelf> where TSelf : struct, ISimdLanes<TSelf>
     /// </summary>
     static abstract bool TryTransposeSquare(ref float source, nuint stride, ref float destination, nuint destinationStride);
 
-    /// <summary>Lane i = value[indices[i]], indices in [0, Count) (pure data movement).</summary>
-    static abstract TSelf Permute(TSelf value, ref int indices);
-
     /// <summary>
     /// Lane i = (float)function(inputs widened to double, wide[i]), and its second result in <paramref name="second"/>:
     /// a computation in double, each result rounded once (IEEE double operations: every width gives the same bits).
@@ -146,7 +143,6 @@ internal readonly struct ScalarLanes : ISimdLanes<ScalarLanes>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static bool AnyBitSet(ScalarLanes value) => Bits(value) != 0;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void AddWidened(ScalarLanes value, ref double destination, nuint offset) => Unsafe.Add(ref destination, offset) += value._value;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static ScalarLanes LoadStrided(ref float source, int stride) => new(source);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static ScalarLanes Permute(ScalarLanes value, ref int indices) => value;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static bool TryTransposeSquare(ref float source, nuint stride, ref float destination, nuint destinationStride) => false;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static ScalarLanes LoadNarrowed(ref double source) => new((float)source);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -69,13 +69,6 @@ internal readonly struct Lanes128 : ISimdLanes<Lanes128>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static bool TryTransposeSquare(ref float source, nuint stride, ref float destination, nuint destinationStride) => false;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Lanes128 Permute(Lanes128 value, ref int indices)
-    {
-        Vector128<int> lanes = Vector128.LoadUnsafe(ref indices);
-        return new(Avx.IsSupported ? Avx.PermuteVar(value._value, lanes) : Vector128.Shuffle(value._value, lanes));
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Lanes128 LoadNarrowed(ref double source) =>
         new(Vector128.Narrow(Vector128.LoadUnsafe(ref source), Vector128.LoadUnsafe(ref source, (nuint)Vector128<double>.Count)));
 

@@ -69,13 +69,6 @@ internal readonly struct Lanes256 : ISimdLanes<Lanes256>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static bool TryTransposeSquare(ref float source, nuint stride, ref float destination, nuint destinationStride) => false;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Lanes256 Permute(Lanes256 value, ref int indices)
-    {
-        Vector256<int> lanes = Vector256.LoadUnsafe(ref indices);
-        return new(Avx2.IsSupported ? Avx2.PermuteVar8x32(value._value, lanes) : Vector256.Shuffle(value._value, lanes));
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Lanes256 LoadNarrowed(ref double source) =>
         new(Vector256.Narrow(Vector256.LoadUnsafe(ref source), Vector256.LoadUnsafe(ref source, (nuint)Vector256<double>.Count)));
 

@@ -122,13 +122,6 @@ internal readonly struct Lanes512 : ISimdLanes<Lanes512>
 
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Lanes512 Permute(Lanes512 value, ref int indices)
-    {
-        Vector512<int> lanes = Vector512.LoadUnsafe(ref indices);
-        return new(Avx512F.IsSupported ? Avx512F.PermuteVar16x32(value._value, lanes) : Vector512.Shuffle(value._value, lanes));
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Lanes512 LoadNarrowed(ref double source) =>
         new(Vector512.Narrow(Vector512.LoadUnsafe(ref source), Vector512.LoadUnsafe(ref source, (nuint)Vector512<double>.Count)));
 
