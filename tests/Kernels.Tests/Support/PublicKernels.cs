@@ -120,7 +120,7 @@ internal static class PublicKernels
     /// <summary>Outputs per sample for the multi-output overloads: k = 1 takes the flat path inside, 3 and 17 have row tails.</summary>
     public static readonly int[] OutputCounts = [1, 3, 17];
 
-    /// <summary>Class counts for the softmax cases (all in the row-per-lane layout, C &lt; 256; wide rows are in <see cref="ExtraHashCases"/>).</summary>
+    /// <summary>Class counts for the softmax cases (all in the row-per-lane layout, C ≤ 64; wider rows are in <see cref="ExtraHashCases"/>).</summary>
     public static readonly int[] SoftmaxClassCounts = [1, 3, 17, 40];
 
     /// <summary>
