@@ -36,6 +36,10 @@ public class SmallStackTests
             calls.Add(() => AllSoftmaxOptions(classes));
         }
 
+        // Work spaces just under and well over the old 64 KB stack limit of the dense layers and logistic regression.
+        calls.Add(() => LinearLayers(features: 200, outputs: 10));
+        calls.Add(() => LinearLayers(features: 3_000, outputs: 3));
+
         // Compiled on this thread first, so the small stack holds only the kernels' own frames.
         calls.ForEach(call => call());
         Exception? failure = null;
@@ -55,6 +59,20 @@ public class SmallStackTests
         thread.Start();
         thread.Join();
         Assert.Null(failure);
+    }
+
+    private static void LinearLayers(int features, int outputs)
+    {
+        const int Rows = 33;
+        var random = new Random(features);
+        float[] x = [.. Enumerable.Range(0, Rows * features).Select(_ => (float)(random.NextDouble() - 0.5))];
+        float[] w = [.. Enumerable.Range(0, features * outputs).Select(_ => (float)(random.NextDouble() - 0.5) / 10)];
+        float[] b = new float[outputs], y = [.. Enumerable.Range(0, Rows * outputs).Select(i => (float)(i % 2))];
+        int[] labels = [.. Enumerable.Range(0, Rows).Select(i => i % outputs)];
+        float[] dw = new float[w.Length], db = new float[outputs], dx = new float[x.Length];
+        DenseSigmoidCrossEntropy.CostAndGradient(x, w, b, y, default, default, dw, db, dx);
+        DenseSoftmaxCrossEntropy.CostAndGradient(x, w, b, labels, dw, db, dx);
+        LogisticRegression.CostAndGradient(x, w.AsSpan(0, features), 0f, y.AsSpan(0, Rows), dw.AsSpan(0, features), out _);
     }
 
     private static void AllSoftmaxOptions(int classes)

@@ -35,8 +35,11 @@ internal ref struct DenseLayerPass
     /// <summary>Blocks added into the float group accumulator before it is added into the double total.</summary>
     public const int BlocksPerGroup = 32;
 
-    /// <summary>The largest work space taken from the stack (64 KB); larger ones are rented from the shared array pool.</summary>
-    public const int MaxStackFloats = 16 * 1024;
+    /// <summary>
+    /// The largest work space taken from the stack (4 KB); larger ones are rented from the shared array pool. A call
+    /// promises at most 16 KB of stack, and the dense softmax layer's rows also go through the softmax kernel's 11 KB tiles.
+    /// </summary>
+    public const int MaxStackFloats = 1024;
 
     private const int MaxPrefetchFeatures = 256;
 

@@ -43,8 +43,8 @@ internal static class LogisticRegressionPass
     /// </summary>
     private const int MaxPairFeatures = 128;
 
-    /// <summary>Largest d whose group accumulator lives on the stack (4·d bytes = 64 KB); larger d rent it.</summary>
-    private const int MaxStackFeatures = 16384;
+    /// <summary>Largest d whose group accumulator lives on the stack (4·d bytes = 8 KB; a call promises at most 16 KB); larger d rent it.</summary>
+    private const int MaxStackFeatures = 2048;
 
     public static double Run(
         ReadOnlySpan<float> features, ReadOnlySpan<float> weights, float bias, ReadOnlySpan<float> targets,
