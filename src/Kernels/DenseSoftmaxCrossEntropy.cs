@@ -35,7 +35,7 @@ namespace Kernels;
 /// row order) in double. Every order is fixed by indices alone, so every output bit is identical on every SIMD
 /// width and for every alignment of the spans.</para>
 /// <para><b>Memory</b>: nothing is allocated. The work space (padded copies of W and Wᵀ, the ∂W accumulators —
-/// about 5·d·k floats — and the tiles) is taken from the stack up to 4 KB and rented from
+/// about 5·d·k floats — and the tiles) is taken from the stack up to 2 KB and rented from
 /// <see cref="ArrayPool{T}.Shared"/> above that (e.g. d = 784, k = 10), which allocates only the first time a size
 /// is needed; a call uses at most 16 KB of stack. No thread is started.</para>
 /// <para><b>NaN and infinities</b> propagate: a NaN feature in row r makes z_r, hence the cost, every component of

@@ -7,15 +7,21 @@ using Kernels.Internal.Validation;
 namespace Kernels;
 
 /// <summary>
-/// Softmax cross-entropy of n rows of C logits (row-major), fused: log-softmax, loss and gradient in at most two
-/// reads of each row and one write, nothing allocated, no thread started. Rows of fewer than 256 classes are
-/// processed a vector of rows at a time through a tile on the stack (33–66 KB per call).
+/// Softmax cross-entropy of n rows of C logits (row-major), fused: one exponential per element, the gradient
+/// destination used as the only scratch memory (maximum; exponentials stored and summed; scaled in place), nothing
+/// allocated, no thread started, at most 16 KB of stack. Rows of at most 64 classes are processed a vector of rows
+/// at a time through two 5 KB tiles on the stack.
 /// </summary>
 /// <remarks>
 /// <para>loss_i = lse(z_i) - z_i,y (class-index labels) or Σc t_ic·(lse(z_i) - z_ic) (probability targets), with
 /// lse = ln Σc e^{z_c} computed max-shifted; log(softmax) is never formed. When the label holds the row's maximum,
 /// the loss is computed as log1p of the other classes' scaled sum, so it keeps full relative accuracy as it → 0;
 /// the true class's gradient p_y - 1 is computed as -(Σc≠y p_c), which keeps relative accuracy as p_y → 1.
+/// Accuracy against <see cref="Reference.SoftmaxCrossEntropy"/> at every row length (tested up to 2^20 classes):
+/// loss within 4 ulp and gradient within 4 ulp where |g| ≥ 2^-20·s (2^-24·s absolute below) for class labels without
+/// options; the cost within 1e-6 relative. Without a gradient output (<c>Cost</c>, <c>Losses</c>), rows whose label
+/// holds the maximum with a small remainder t = Σc≠y p_c/p_y &lt; 4 are summed a second time, exactly, so the loss
+/// keeps its relative accuracy; with one, that recount rides on the scaling walk.
 /// Gradient: s·(softmax(z_i) - onehot(y_i)) (with the options: see <see cref="SoftmaxCrossEntropyOptions"/>),
 /// s = 1/n for <see cref="Reduction.Mean"/> (an empty batch costs 0), 1 for <see cref="Reduction.Sum"/>.</para>
 /// <para>Infinite and huge logits give the exact limits: +∞ in one class makes that class's probability 1 (loss 0

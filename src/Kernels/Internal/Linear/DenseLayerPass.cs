@@ -36,10 +36,10 @@ internal ref struct DenseLayerPass
     public const int BlocksPerGroup = 32;
 
     /// <summary>
-    /// The largest work space taken from the stack (4 KB); larger ones are rented from the shared array pool. A call
+    /// The largest work space taken from the stack (2 KB); larger ones are rented from the shared array pool. A call
     /// promises at most 16 KB of stack, and the dense softmax layer's rows also go through the softmax kernel's 11 KB tiles.
     /// </summary>
-    public const int MaxStackFloats = 1024;
+    public const int MaxStackFloats = 512;
 
     private const int MaxPrefetchFeatures = 256;
 
