@@ -198,7 +198,7 @@ internal static class LogisticRegressionPass
         private void Loss<T>(ref float targets, int lane) where T : struct, ISimdLanes<T>
         {
             T z = T.Load(ref _logits[0], (nuint)lane);
-            T loss = SigmoidCrossEntropyOperator.Invoke<T, FlagUnset>(z, T.Load(ref targets, (nuint)lane), T.Create(1f), out T gradient);
+            T loss = default(SigmoidCrossEntropyOperator<FlagUnset, FlagUnset>).Invoke(z, T.Load(ref targets, (nuint)lane), 0, out T gradient);
             T delta = LossMath.CanonicalNaN(gradient * T.Create(_scale));
             T.Store(delta, ref _deltas[0], (nuint)lane);
             LossSum.Add(LossMath.CanonicalNaN(loss), lane % LaneSum.LaneCount);
