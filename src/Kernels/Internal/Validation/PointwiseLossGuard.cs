@@ -3,7 +3,7 @@ using Kernels.Internal.Drivers;
 namespace Kernels.Internal.Validation;
 
 /// <summary>
-/// The argument rules of the pointwise losses (<see cref="BinaryCrossEntropy"/>, BinaryFocalLoss,
+/// The argument rules of the pointwise losses (<see cref="BinaryCrossEntropy"/>, <see cref="BinaryFocalLoss"/>,
 /// <see cref="QuadraticCost"/>), shared with their references so that both reject exactly the same calls with the
 /// same exceptions, before anything is written.
 /// </summary>
