@@ -46,13 +46,6 @@ internal readonly struct BinaryFocalOperator : IPointwiseLossOperator
         _oneMinusAlpha = _hasAlpha ? 1f - alpha : 0f;
     }
 
-    public static string PredictionsName => "logits";
-
-    public static bool HasDomain => false;
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static T OutOfDomain<T>(T value) where T : struct, ISimdLanes<T> => T.Create(0f);
-
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public T Invoke<T>(T logit, T target, nuint index, out T gradient) where T : struct, ISimdLanes<T>
     {

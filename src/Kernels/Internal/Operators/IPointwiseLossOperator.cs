@@ -14,14 +14,16 @@ namespace Kernels.Internal.Operators;
 /// </remarks>
 internal interface IPointwiseLossOperator
 {
+    // The defaults are those of the losses of logits, whose domain is every real: only a loss of probabilities overrides them.
+
     /// <summary>What the predictions are called in exceptions ("logits" or "probabilities").</summary>
-    static abstract string PredictionsName { get; }
+    static virtual string PredictionsName => "logits";
 
     /// <summary>Whether <see cref="OutOfDomain"/> must be evaluated (false lets the JIT drop the check).</summary>
-    static abstract bool HasDomain { get; }
+    static virtual bool HasDomain => false;
 
     /// <summary>All-ones lanes where <paramref name="value"/> is outside the operator's domain (NaN is not).</summary>
-    static abstract T OutOfDomain<T>(T value) where T : struct, ISimdLanes<T>;
+    static virtual T OutOfDomain<T>(T value) where T : struct, ISimdLanes<T> => T.Create(0f);
 
     /// <summary>Returns the loss and writes ∂loss/∂prediction for the elements <paramref name="index"/>.. of the pass.</summary>
     /// <param name="prediction">The predictions (logits or probabilities).</param>
