@@ -118,6 +118,10 @@ internal static class PointwiseLossDriver
             };
     }
 
+    // Never inlined: the dispatch chain above (SimdDispatch.Run, Kernel.Run, the shape switch) is small, and with the
+    // loop inlined into it the JIT ran out of inlining budget inside Step and left the lane operators as calls
+    // (BCE CostAndGradient went from ~0.7 to ~10 ns per element). Compiled alone, the walk inlines its whole step.
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private static double Loop<TOperator, T, TShape>(scoped in PointwiseLossPass pass, scoped in TOperator op, out DomainViolation violation)
         where TOperator : struct, IPointwiseLossOperator, allows ref struct
         where T : struct, ISimdLanes<T>
