@@ -142,10 +142,9 @@ internal static class PointwiseLossDriver
             }
         }
 
-        // The last, partial group runs element by element, same operator, into the same logical lanes.
-        for (; i < length; i++)
+        if (i < length)
         {
-            Step<TOperator, ScalarLanes, TShape>(ref cursor, op, i, (int)(i % LaneSum.LaneCount), ref sum, ref badPredictionTail, ref badTargetTail);
+            Tail<TOperator, TShape>(ref cursor, op, i, length, ref sum, ref badPredictionTail, ref badTargetTail);
         }
 
         violation =
@@ -153,6 +152,23 @@ internal static class PointwiseLossDriver
             TOperator.HasDomain && (T.AnyBitSet(badTargets) || ScalarLanes.AnyBitSet(badTargetTail)) ? DomainViolation.Target :
             DomainViolation.None;
         return sum.Total();
+    }
+
+    /// <summary>
+    /// The last, partial group, element by element: the same operator into the same logical lanes. Never inlined, for
+    /// the reason <see cref="Loop"/> is not: inside the loop's method a large operator (focal loss) exhausted the budget
+    /// in this second copy of the step and left its scalar operators as calls (~60 ns per tail element).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void Tail<TOperator, TShape>(
+        ref Cursor cursor, scoped in TOperator op, nuint i, nuint length, ref LaneSum sum, ref ScalarLanes badPredictions, ref ScalarLanes badTargets)
+        where TOperator : struct, IPointwiseLossOperator, allows ref struct
+        where TShape : IPassShape
+    {
+        for (; i < length; i++)
+        {
+            Step<TOperator, ScalarLanes, TShape>(ref cursor, op, i, (int)(i % LaneSum.LaneCount), ref sum, ref badPredictions, ref badTargets);
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
