@@ -144,7 +144,7 @@ internal static class PointwiseLossDriver
 
         if (i < length)
         {
-            Tail<TOperator, TShape>(ref cursor, op, i, length, ref sum, ref badPredictionTail, ref badTargetTail);
+            Tail<TOperator, TShape>(pass, op, i, length, ref sum, ref badPredictionTail, ref badTargetTail);
         }
 
         violation =
@@ -161,10 +161,13 @@ internal static class PointwiseLossDriver
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void Tail<TOperator, TShape>(
-        ref Cursor cursor, scoped in TOperator op, nuint i, nuint length, ref LaneSum sum, ref ScalarLanes badPredictions, ref ScalarLanes badTargets)
+        scoped in PointwiseLossPass pass, scoped in TOperator op, nuint i, nuint length, ref LaneSum sum, ref ScalarLanes badPredictions, ref ScalarLanes badTargets)
         where TOperator : struct, IPointwiseLossOperator, allows ref struct
         where TShape : IPassShape
     {
+        // A cursor of its own: passing the loop's by reference would keep it in memory, and the loop would reload its
+        // references from the stack at every step.
+        Cursor cursor = new(pass);
         for (; i < length; i++)
         {
             Step<TOperator, ScalarLanes, TShape>(ref cursor, op, i, (int)(i % LaneSum.LaneCount), ref sum, ref badPredictions, ref badTargets);
