@@ -51,7 +51,7 @@ public static class BinaryCrossEntropy
     /// <param name="losses">Destination, length n; may be exactly <paramref name="logits"/>.</param>
     /// <exception cref="ArgumentException">A length differs from n, or <paramref name="losses"/> overlaps an input other than exactly <paramref name="logits"/>.</exception>
     public static void Losses(ReadOnlySpan<float> logits, ReadOnlySpan<float> targets, Span<float> losses) =>
-        PointwiseLoss.Evaluate<SigmoidCrossEntropyOperator>(logits, targets, 1, default, default, default, losses, Reduction.Sum, PointwiseLossNames.Logits, requireGradient: false, requireLosses: true);
+        SigmoidCrossEntropyOperator.Evaluate(new(logits, targets) { Losses = losses, Writes = PointwiseOutputs.Losses });
 
     /// <summary>The cost Σ losses (<see cref="Reduction.Sum"/>) or (1/n) Σ losses (<see cref="Reduction.Mean"/>) of logits.</summary>
     /// <param name="logits">Logits z, length n.</param>
@@ -61,7 +61,7 @@ public static class BinaryCrossEntropy
     /// <exception cref="ArgumentException">The lengths differ.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="reduction"/> is not defined.</exception>
     public static float Cost(ReadOnlySpan<float> logits, ReadOnlySpan<float> targets, Reduction reduction = Reduction.Mean) =>
-        PointwiseLoss.Evaluate<SigmoidCrossEntropyOperator>(logits, targets, 1, default, default, default, default, reduction, PointwiseLossNames.Logits, requireGradient: false, requireLosses: false);
+        SigmoidCrossEntropyOperator.Evaluate(new(logits, targets) { Reduction = reduction });
 
     /// <summary>
     /// Fused: returns the cost and writes <c>gradient[i] = ∂Cost/∂z_i = s·(σ(z_i) - y_i)</c>, s = 1/n for
@@ -75,7 +75,7 @@ public static class BinaryCrossEntropy
     /// <exception cref="ArgumentException">A length differs, or <paramref name="gradient"/> overlaps an input other than exactly <paramref name="logits"/>.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="reduction"/> is not defined.</exception>
     public static float CostAndGradient(ReadOnlySpan<float> logits, ReadOnlySpan<float> targets, Span<float> gradient, Reduction reduction = Reduction.Mean) =>
-        PointwiseLoss.Evaluate<SigmoidCrossEntropyOperator>(logits, targets, 1, default, default, gradient, default, reduction, PointwiseLossNames.Logits, requireGradient: true, requireLosses: false);
+        SigmoidCrossEntropyOperator.Evaluate(new(logits, targets) { Gradient = gradient, Reduction = reduction, Writes = PointwiseOutputs.Gradient });
 
     /// <summary>Fused: returns the cost, writes the gradient s·(σ(z) - y) and the per-element losses, in one pass.</summary>
     /// <param name="logits">Logits z, length n.</param>
@@ -87,7 +87,11 @@ public static class BinaryCrossEntropy
     /// <exception cref="ArgumentException">A length differs, the two destinations overlap, or a destination overlaps an input other than exactly <paramref name="logits"/>.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="reduction"/> is not defined.</exception>
     public static float CostAndGradient(ReadOnlySpan<float> logits, ReadOnlySpan<float> targets, Span<float> gradient, Span<float> losses, Reduction reduction = Reduction.Mean) =>
-        PointwiseLoss.Evaluate<SigmoidCrossEntropyOperator>(logits, targets, 1, default, default, gradient, losses, reduction, PointwiseLossNames.Logits, requireGradient: true, requireLosses: true);
+        SigmoidCrossEntropyOperator.Evaluate(new(logits, targets)
+        {
+            Gradient = gradient, Losses = losses, Reduction = reduction,
+            Writes = PointwiseOutputs.Gradient | PointwiseOutputs.Losses,
+        });
 
     /// <summary>Multi-output, weighted: writes each sample's loss Σj w_i·[p_j·y·softplus(-z) + (1-y)·softplus(z)].</summary>
     /// <param name="logits">Logits, n×k row-major.</param>
@@ -99,7 +103,11 @@ public static class BinaryCrossEntropy
     /// <exception cref="ArgumentException">A length is inconsistent with n and k, or an output overlaps an input.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="outputCount"/> ≤ 0.</exception>
     public static void Losses(ReadOnlySpan<float> logits, ReadOnlySpan<float> targets, int outputCount, ReadOnlySpan<float> sampleWeights, ReadOnlySpan<float> positiveWeights, Span<float> sampleLosses) =>
-        PointwiseLoss.Evaluate<SigmoidCrossEntropyOperator>(logits, targets, outputCount, sampleWeights, positiveWeights, default, sampleLosses, Reduction.Sum, PointwiseLossNames.LogitsPerSample, requireGradient: false, requireLosses: true);
+        SigmoidCrossEntropyOperator.Evaluate(new(logits, targets, outputCount)
+        {
+            SampleWeights = sampleWeights, PositiveWeights = positiveWeights, Losses = sampleLosses,
+            Writes = PointwiseOutputs.Losses,
+        });
 
     /// <summary>Multi-output, weighted cost: Σ of the sample losses, divided by n for <see cref="Reduction.Mean"/>.</summary>
     /// <param name="logits">Logits, n×k row-major.</param>
@@ -112,7 +120,10 @@ public static class BinaryCrossEntropy
     /// <exception cref="ArgumentException">A length is inconsistent with n and k.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="outputCount"/> ≤ 0 or <paramref name="reduction"/> is not defined.</exception>
     public static float Cost(ReadOnlySpan<float> logits, ReadOnlySpan<float> targets, int outputCount, ReadOnlySpan<float> sampleWeights, ReadOnlySpan<float> positiveWeights, Reduction reduction = Reduction.Mean) =>
-        PointwiseLoss.Evaluate<SigmoidCrossEntropyOperator>(logits, targets, outputCount, sampleWeights, positiveWeights, default, default, reduction, PointwiseLossNames.LogitsPerSample, requireGradient: false, requireLosses: false);
+        SigmoidCrossEntropyOperator.Evaluate(new(logits, targets, outputCount)
+        {
+            SampleWeights = sampleWeights, PositiveWeights = positiveWeights, Reduction = reduction,
+        });
 
     /// <summary>
     /// Multi-output, weighted, fused: returns the cost, writes the n×k gradient
@@ -130,7 +141,11 @@ public static class BinaryCrossEntropy
     /// <exception cref="ArgumentException">A length is inconsistent with n and k, or an output overlaps an input other than the documented in-place case.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="outputCount"/> ≤ 0 or <paramref name="reduction"/> is not defined.</exception>
     public static float CostAndGradient(ReadOnlySpan<float> logits, ReadOnlySpan<float> targets, int outputCount, ReadOnlySpan<float> sampleWeights, ReadOnlySpan<float> positiveWeights, Span<float> gradient, Span<float> sampleLosses, Reduction reduction = Reduction.Mean) =>
-        PointwiseLoss.Evaluate<SigmoidCrossEntropyOperator>(logits, targets, outputCount, sampleWeights, positiveWeights, gradient, sampleLosses, reduction, PointwiseLossNames.LogitsPerSample, requireGradient: true, requireLosses: false);
+        SigmoidCrossEntropyOperator.Evaluate(new(logits, targets, outputCount)
+        {
+            SampleWeights = sampleWeights, PositiveWeights = positiveWeights, Gradient = gradient,
+            Losses = sampleLosses, Reduction = reduction, Writes = PointwiseOutputs.Gradient,
+        });
 
     /// <summary>Writes the per-element loss -(y·max(ln a, -100) + (1-y)·max(ln(1-a), -100)) of probabilities a.</summary>
     /// <param name="probabilities">Probabilities a ∈ [0,1], length n.</param>
@@ -139,7 +154,7 @@ public static class BinaryCrossEntropy
     /// <exception cref="ArgumentException">A length differs, or <paramref name="losses"/> overlaps an input.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A probability or target is outside [0,1] (NaN is allowed and propagates).</exception>
     public static void LossesFromProbabilities(ReadOnlySpan<float> probabilities, ReadOnlySpan<float> targets, Span<float> losses) =>
-        PointwiseLoss.Evaluate<ProbabilityCrossEntropyOperator>(probabilities, targets, 1, default, default, default, losses, Reduction.Sum, PointwiseLossNames.Probabilities, requireGradient: false, requireLosses: true);
+        PointwiseLoss.Evaluate<ProbabilityCrossEntropyOperator>(new(probabilities, targets) { Losses = losses, Writes = PointwiseOutputs.Losses });
 
     /// <summary>The cost of probabilities: Σ or mean of the clamped per-element losses.</summary>
     /// <param name="probabilities">Probabilities a ∈ [0,1], length n.</param>
@@ -149,7 +164,7 @@ public static class BinaryCrossEntropy
     /// <exception cref="ArgumentException">The lengths differ.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A value is outside [0,1], or <paramref name="reduction"/> is not defined.</exception>
     public static float CostFromProbabilities(ReadOnlySpan<float> probabilities, ReadOnlySpan<float> targets, Reduction reduction = Reduction.Mean) =>
-        PointwiseLoss.Evaluate<ProbabilityCrossEntropyOperator>(probabilities, targets, 1, default, default, default, default, reduction, PointwiseLossNames.Probabilities, requireGradient: false, requireLosses: false);
+        PointwiseLoss.Evaluate<ProbabilityCrossEntropyOperator>(new(probabilities, targets) { Reduction = reduction });
 
     /// <summary>Fused: returns the cost and writes <c>gradient[i] = s·(a_i - y_i)/max(a_i(1-a_i), 1e-12)</c>.</summary>
     /// <param name="probabilities">Probabilities a ∈ [0,1], length n.</param>
@@ -160,7 +175,10 @@ public static class BinaryCrossEntropy
     /// <exception cref="ArgumentException">A length differs, or <paramref name="gradient"/> overlaps an input.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A value is outside [0,1], or <paramref name="reduction"/> is not defined.</exception>
     public static float CostAndGradientFromProbabilities(ReadOnlySpan<float> probabilities, ReadOnlySpan<float> targets, Span<float> gradient, Reduction reduction = Reduction.Mean) =>
-        PointwiseLoss.Evaluate<ProbabilityCrossEntropyOperator>(probabilities, targets, 1, default, default, gradient, default, reduction, PointwiseLossNames.Probabilities, requireGradient: true, requireLosses: false);
+        PointwiseLoss.Evaluate<ProbabilityCrossEntropyOperator>(new(probabilities, targets)
+        {
+            Gradient = gradient, Reduction = reduction, Writes = PointwiseOutputs.Gradient,
+        });
 
     /// <summary>Fused: returns the cost, writes the gradient and the per-element losses of probabilities.</summary>
     /// <param name="probabilities">Probabilities a ∈ [0,1], length n.</param>
@@ -172,7 +190,11 @@ public static class BinaryCrossEntropy
     /// <exception cref="ArgumentException">A length differs, or any two of the spans overlap.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A value is outside [0,1], or <paramref name="reduction"/> is not defined.</exception>
     public static float CostAndGradientFromProbabilities(ReadOnlySpan<float> probabilities, ReadOnlySpan<float> targets, Span<float> gradient, Span<float> losses, Reduction reduction = Reduction.Mean) =>
-        PointwiseLoss.Evaluate<ProbabilityCrossEntropyOperator>(probabilities, targets, 1, default, default, gradient, losses, reduction, PointwiseLossNames.Probabilities, requireGradient: true, requireLosses: true);
+        PointwiseLoss.Evaluate<ProbabilityCrossEntropyOperator>(new(probabilities, targets)
+        {
+            Gradient = gradient, Losses = losses, Reduction = reduction,
+            Writes = PointwiseOutputs.Gradient | PointwiseOutputs.Losses,
+        });
 
     /// <summary>Multi-output, weighted: writes each sample's loss w_i·Σj (clamped BCE of a_ij against y_ij).</summary>
     /// <param name="probabilities">Probabilities, n×k row-major, in [0,1].</param>
@@ -183,7 +205,10 @@ public static class BinaryCrossEntropy
     /// <exception cref="ArgumentException">A length is inconsistent with n and k, or an output overlaps an input.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="outputCount"/> ≤ 0, or a value is outside [0,1].</exception>
     public static void LossesFromProbabilities(ReadOnlySpan<float> probabilities, ReadOnlySpan<float> targets, int outputCount, ReadOnlySpan<float> sampleWeights, Span<float> sampleLosses) =>
-        PointwiseLoss.Evaluate<ProbabilityCrossEntropyOperator>(probabilities, targets, outputCount, sampleWeights, default, default, sampleLosses, Reduction.Sum, PointwiseLossNames.ProbabilitiesPerSample, requireGradient: false, requireLosses: true);
+        PointwiseLoss.Evaluate<ProbabilityCrossEntropyOperator>(new(probabilities, targets, outputCount)
+        {
+            SampleWeights = sampleWeights, Losses = sampleLosses, Writes = PointwiseOutputs.Losses,
+        });
 
     /// <summary>Multi-output, weighted cost of probabilities; <see cref="Reduction.Mean"/> divides by n samples.</summary>
     /// <param name="probabilities">Probabilities, n×k row-major, in [0,1].</param>
@@ -195,7 +220,10 @@ public static class BinaryCrossEntropy
     /// <exception cref="ArgumentException">A length is inconsistent with n and k.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="outputCount"/> ≤ 0, a value is outside [0,1], or <paramref name="reduction"/> is not defined.</exception>
     public static float CostFromProbabilities(ReadOnlySpan<float> probabilities, ReadOnlySpan<float> targets, int outputCount, ReadOnlySpan<float> sampleWeights, Reduction reduction = Reduction.Mean) =>
-        PointwiseLoss.Evaluate<ProbabilityCrossEntropyOperator>(probabilities, targets, outputCount, sampleWeights, default, default, default, reduction, PointwiseLossNames.ProbabilitiesPerSample, requireGradient: false, requireLosses: false);
+        PointwiseLoss.Evaluate<ProbabilityCrossEntropyOperator>(new(probabilities, targets, outputCount)
+        {
+            SampleWeights = sampleWeights, Reduction = reduction,
+        });
 
     /// <summary>Multi-output, weighted, fused: returns the cost, writes the n×k gradient and optionally the n sample losses.</summary>
     /// <param name="probabilities">Probabilities, n×k row-major, in [0,1].</param>
@@ -209,5 +237,9 @@ public static class BinaryCrossEntropy
     /// <exception cref="ArgumentException">A length is inconsistent with n and k, or any output overlaps an input or the other output.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="outputCount"/> ≤ 0, a value is outside [0,1], or <paramref name="reduction"/> is not defined.</exception>
     public static float CostAndGradientFromProbabilities(ReadOnlySpan<float> probabilities, ReadOnlySpan<float> targets, int outputCount, ReadOnlySpan<float> sampleWeights, Span<float> gradient, Span<float> sampleLosses, Reduction reduction = Reduction.Mean) =>
-        PointwiseLoss.Evaluate<ProbabilityCrossEntropyOperator>(probabilities, targets, outputCount, sampleWeights, default, gradient, sampleLosses, reduction, PointwiseLossNames.ProbabilitiesPerSample, requireGradient: true, requireLosses: false);
+        PointwiseLoss.Evaluate<ProbabilityCrossEntropyOperator>(new(probabilities, targets, outputCount)
+        {
+            SampleWeights = sampleWeights, Gradient = gradient, Losses = sampleLosses, Reduction = reduction,
+            Writes = PointwiseOutputs.Gradient,
+        });
 }

@@ -4,6 +4,7 @@ using Kernels.Internal.Drivers;
 using Kernels.Internal.Linear;
 using Kernels.Internal.Math;
 using Kernels.Internal.Operators;
+using Kernels.Internal.Simd;
 using Kernels.Internal.Validation;
 
 namespace Kernels;
@@ -73,7 +74,7 @@ public static class DenseSigmoidCrossEntropy
     {
         (int n, int d, int k) = ValidateArguments(
             features, weights, bias, targets, sampleWeights, positiveWeights, weightGradient, biasGradient, inputGradient, reduction);
-        float scale = reduction == Reduction.Mean && n > 0 ? 1f / n : 1f;
+        float scale = ReductionGuard.GradientScale(reduction, n);
 
         bool hasSampleWeights = !sampleWeights.IsEmpty, hasPositiveWeights = !positiveWeights.IsEmpty;
         const int Rows = DenseLayerPass.LossRows;
@@ -108,12 +109,12 @@ public static class DenseSigmoidCrossEntropy
                 Predictions = logits,
                 Targets = targets.Slice(first * k, rows * k),
                 ElementWeights = hasSampleWeights ? elementWeights[..logits.Length] : default,
-                PositiveWeights = hasPositiveWeights ? elementPositiveWeights[..logits.Length] : default,
-                PositiveWeight = 1f,
                 GradientScale = scale,
                 Gradient = logits,
             };
-            total += PointwiseLossDriver.Run<SigmoidCrossEntropyOperator>(loss, out _);
+            total += hasPositiveWeights
+                ? PointwiseLossDriver.Run(loss, new SigmoidCrossEntropyOperator<FlagSet, FlagSet>(elementPositiveWeights[..logits.Length]), out _)
+                : PointwiseLossDriver.Run(loss, new SigmoidCrossEntropyOperator<FlagUnset, FlagUnset>(1f), out _);
             pass.Backward(first, rows);
         }
 
@@ -123,7 +124,7 @@ public static class DenseSigmoidCrossEntropy
             ArrayPool<float>.Shared.Return(rented);
         }
 
-        return LossMath.CanonicalNaN(reduction == Reduction.Mean ? (n == 0 ? 0f : (float)(total / n)) : (float)total);
+        return ReductionGuard.Cost(reduction, total, n);
     }
 
     /// <summary>The argument rules shared with <see cref="Reference.DenseSigmoidCrossEntropy"/>; returns (n, d, k).</summary>

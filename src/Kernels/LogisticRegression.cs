@@ -38,10 +38,10 @@ public static class LogisticRegression
     {
         int n = targets.Length;
         LogisticRegressionGuard.CostAndGradient(features, weights, targets, weightGradient, reduction);
-        float scale = reduction == Reduction.Mean && n > 0 ? 1f / n : 1f;
+        float scale = ReductionGuard.GradientScale(reduction, n);
         double loss = LogisticRegressionPass.Run(features, weights, bias, targets, scale, weightGradient, out double biasSum);
         biasGradient = LossMath.CanonicalNaN((float)biasSum);
-        return LossMath.CanonicalNaN(reduction == Reduction.Mean ? (n == 0 ? 0f : (float)(loss / n)) : (float)loss);
+        return ReductionGuard.Cost(reduction, loss, n);
     }
 
     /// <summary>Writes probabilities[i] = σ(x_i·w + b).</summary>

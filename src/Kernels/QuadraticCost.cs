@@ -24,7 +24,7 @@ public static class QuadraticCost
     /// <param name="losses">Destination, length n; may be exactly <paramref name="logits"/>.</param>
     /// <exception cref="ArgumentException">A length differs, or <paramref name="losses"/> overlaps an input other than exactly <paramref name="logits"/>.</exception>
     public static void Losses(ReadOnlySpan<float> logits, ReadOnlySpan<float> targets, Span<float> losses) =>
-        PointwiseLoss.Evaluate<QuadraticCostOperator>(logits, targets, 1, default, default, default, losses, Reduction.Sum, PointwiseLossNames.Logits, requireGradient: false, requireLosses: true);
+        PointwiseLoss.Evaluate<QuadraticCostOperator>(new(logits, targets) { Losses = losses, Writes = PointwiseOutputs.Losses });
 
     /// <summary>The cost Σ ½(σ(z) - y)² (Sum) or (1/2n) Σ (σ(z) - y)² (Mean).</summary>
     /// <param name="logits">Logits z, length n.</param>
@@ -34,7 +34,7 @@ public static class QuadraticCost
     /// <exception cref="ArgumentException">The lengths differ.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="reduction"/> is not defined.</exception>
     public static float Cost(ReadOnlySpan<float> logits, ReadOnlySpan<float> targets, Reduction reduction = Reduction.Mean) =>
-        PointwiseLoss.Evaluate<QuadraticCostOperator>(logits, targets, 1, default, default, default, default, reduction, PointwiseLossNames.Logits, requireGradient: false, requireLosses: false);
+        PointwiseLoss.Evaluate<QuadraticCostOperator>(new(logits, targets) { Reduction = reduction });
 
     /// <summary>Fused: returns the cost and writes gradient[i] = s·(σ(z_i) - y_i)·σ(z_i)(1 - σ(z_i)).</summary>
     /// <param name="logits">Logits z, length n.</param>
@@ -45,7 +45,10 @@ public static class QuadraticCost
     /// <exception cref="ArgumentException">A length differs, or <paramref name="gradient"/> overlaps an input other than exactly <paramref name="logits"/>.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="reduction"/> is not defined.</exception>
     public static float CostAndGradient(ReadOnlySpan<float> logits, ReadOnlySpan<float> targets, Span<float> gradient, Reduction reduction = Reduction.Mean) =>
-        PointwiseLoss.Evaluate<QuadraticCostOperator>(logits, targets, 1, default, default, gradient, default, reduction, PointwiseLossNames.Logits, requireGradient: true, requireLosses: false);
+        PointwiseLoss.Evaluate<QuadraticCostOperator>(new(logits, targets)
+        {
+            Gradient = gradient, Reduction = reduction, Writes = PointwiseOutputs.Gradient,
+        });
 
     /// <summary>Fused: returns the cost, writes the gradient and the per-element losses, in one pass.</summary>
     /// <param name="logits">Logits z, length n.</param>
@@ -57,5 +60,9 @@ public static class QuadraticCost
     /// <exception cref="ArgumentException">A length differs, the destinations overlap, or a destination overlaps an input other than exactly <paramref name="logits"/>.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="reduction"/> is not defined.</exception>
     public static float CostAndGradient(ReadOnlySpan<float> logits, ReadOnlySpan<float> targets, Span<float> gradient, Span<float> losses, Reduction reduction = Reduction.Mean) =>
-        PointwiseLoss.Evaluate<QuadraticCostOperator>(logits, targets, 1, default, default, gradient, losses, reduction, PointwiseLossNames.Logits, requireGradient: true, requireLosses: true);
+        PointwiseLoss.Evaluate<QuadraticCostOperator>(new(logits, targets)
+        {
+            Gradient = gradient, Losses = losses, Reduction = reduction,
+            Writes = PointwiseOutputs.Gradient | PointwiseOutputs.Losses,
+        });
 }

@@ -133,14 +133,17 @@ public static class BinaryCrossEntropy
         ReadOnlySpan<float> sampleWeights, ReadOnlySpan<float> positiveWeights,
         Span<float> gradient, Span<float> losses, Reduction reduction, bool fromLogits, bool requireGradient, bool requireLosses, string lossesName = "losses")
     {
-        // The reference checks its arguments with the same rules (and code) as the fast path, so both
-        // reject exactly the same calls; only the arithmetic is independent.
-        Kernels.Internal.Drivers.PointwiseLoss.ValidateArguments(
-            predictions, targets, outputCount, sampleWeights, positiveWeights, gradient, losses, reduction,
-            fromLogits ? "logits" : "probabilities", lossesName,
-            inPlaceAllowed: fromLogits, requireGradient, requireLosses);
-        int samples = predictions.Length / outputCount;
-        double scale = reduction == Reduction.Mean && samples > 0 ? 1.0 / samples : 1.0;
+        // The reference checks its arguments with the same guard as the fast path, so both reject exactly the
+        // same calls; only the arithmetic is independent.
+        Internal.Drivers.PointwiseLossCall call = lossesName == "sampleLosses" ? new(predictions, targets, outputCount) : new(predictions, targets);
+        call.SampleWeights = sampleWeights;
+        call.PositiveWeights = positiveWeights;
+        call.Gradient = gradient;
+        call.Losses = losses;
+        call.Reduction = reduction;
+        call.Writes = (requireGradient ? Internal.Drivers.PointwiseOutputs.Gradient : 0) | (requireLosses ? Internal.Drivers.PointwiseOutputs.Losses : 0);
+        int samples = Internal.Validation.PointwiseLossGuard.Validate(call, fromLogits ? "logits" : "probabilities", inPlaceAllowed: fromLogits);
+        double scale = Internal.Validation.ReductionGuard.ReferenceScale(reduction, samples);
         string? outOfDomain = null;
         double total = 0;
         for (int i = 0; i < samples; i++)
@@ -183,6 +186,6 @@ public static class BinaryCrossEntropy
             throw new ArgumentOutOfRangeException(outOfDomain, $"Every value of '{outOfDomain}' must lie in [0, 1].");
         }
 
-        return reduction == Reduction.Mean ? (samples == 0 ? 0 : total / samples) : total;
+        return Internal.Validation.ReductionGuard.ReferenceCost(reduction, total, samples);
     }
 }

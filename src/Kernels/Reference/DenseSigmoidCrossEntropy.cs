@@ -99,7 +99,7 @@ public static class DenseSigmoidCrossEntropy
         int n, int d, int k, Reduction reduction, Span<double> scratch, DenseLayerOutputs outputs, Span<float> inputGradient, out double scale)
         where TNumber : unmanaged, IBinaryFloatingPointIeee754<TNumber>
     {
-        scale = reduction == Reduction.Mean && n > 0 ? 1.0 / n : 1.0;
+        scale = Internal.Validation.ReductionGuard.ReferenceScale(reduction, n);
         Span<double> z = scratch[..k], g = scratch.Slice(k, k), dx = scratch.Slice(2 * k, d);
         double total = 0;
         for (int i = 0; i < n; i++)
@@ -119,6 +119,6 @@ public static class DenseSigmoidCrossEntropy
             DenseLayerLoops.FinishRow(i, x, weights, z, g, dx, outputs, inputGradient);
         }
 
-        return reduction == Reduction.Mean ? (n == 0 ? 0 : total / n) : total;
+        return Internal.Validation.ReductionGuard.ReferenceCost(reduction, total, n);
     }
 }

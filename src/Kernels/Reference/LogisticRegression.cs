@@ -77,7 +77,7 @@ public static class LogisticRegression
 
         LogisticRegressionGuard.Reduction(reduction);
 
-        double scale = reduction == Reduction.Mean && n > 0 ? 1.0 / n : 1.0;
+        double scale = Internal.Validation.ReductionGuard.ReferenceScale(reduction, n);
         weightGradient.Clear();
         double cost = 0, biasSum = 0;
         for (int i = 0; i < n; i++)
@@ -94,7 +94,7 @@ public static class LogisticRegression
         }
 
         biasGradient = biasSum;
-        return reduction == Reduction.Mean ? (n == 0 ? 0 : cost / n) : cost;
+        return Internal.Validation.ReductionGuard.ReferenceCost(reduction, cost, n);
     }
 
     /// <summary>Writes probabilities[i] = σ(x_i·w + b), z_i and σ computed in double and rounded once.</summary>

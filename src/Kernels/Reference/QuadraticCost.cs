@@ -89,13 +89,15 @@ public static class QuadraticCost
         ReadOnlySpan<float> logits, ReadOnlySpan<float> targets, Span<float> gradient, Span<float> losses,
         Reduction reduction, bool requireGradient, bool requireLosses)
     {
-        // The reference checks its arguments with the same rules (and code) as the fast path, so both reject exactly
-        // the same calls; only the arithmetic is independent.
-        Kernels.Internal.Drivers.PointwiseLoss.ValidateArguments(
-            logits, targets, 1, default, default, gradient, losses, reduction, "logits", "losses",
-            inPlaceAllowed: true, requireGradient, requireLosses);
-        int n = logits.Length;
-        double scale = reduction == Reduction.Mean && n > 0 ? 1.0 / n : 1.0;
+        // The reference checks its arguments with the same guard as the fast path, so both reject exactly the same
+        // calls; only the arithmetic is independent.
+        Internal.Drivers.PointwiseLossCall call = new(logits, targets)
+        {
+            Gradient = gradient, Losses = losses, Reduction = reduction,
+            Writes = (requireGradient ? Internal.Drivers.PointwiseOutputs.Gradient : 0) | (requireLosses ? Internal.Drivers.PointwiseOutputs.Losses : 0),
+        };
+        int n = Internal.Validation.PointwiseLossGuard.Validate(call, "logits", inPlaceAllowed: true);
+        double scale = Internal.Validation.ReductionGuard.ReferenceScale(reduction, n);
         double total = 0;
         for (int i = 0; i < n; i++)
         {
@@ -114,6 +116,6 @@ public static class QuadraticCost
             total += loss;
         }
 
-        return reduction == Reduction.Mean ? (n == 0 ? 0 : total / n) : total;
+        return Internal.Validation.ReductionGuard.ReferenceCost(reduction, total, n);
     }
 }

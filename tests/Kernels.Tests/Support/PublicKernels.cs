@@ -255,6 +255,24 @@ internal static class PublicKernels
             }
         }
 
+        // Binary focal loss (issue 13), last so that every earlier case keeps its place in the hash: γ = 2 with α, and
+        // γ = 0.5 without (0 < γ < 1, the case other forms turn into NaN at p_t = 1).
+        foreach (Reduction r in new[] { Reduction.Sum, Reduction.Mean })
+        {
+            Add($"BinaryFocalLoss.Cost γ=2 α=0.25/{r}", false, 0, false, false, false, false, (scoped in KernelBuffers b) =>
+                BinaryFocalLoss.Cost(b.Predictions, b.Targets, 2f, 0.25f, r));
+            Add($"BinaryFocalLoss.CostAndGradient γ=0.5/{r}", false, 0, false, false, true, false, (scoped in KernelBuffers b) =>
+                BinaryFocalLoss.CostAndGradient(b.Predictions, b.Targets, b.Gradient, 0.5f, null, r));
+            Add($"BinaryFocalLoss.CostAndGradient+losses γ=2 α=0.25/{r}", false, 0, false, false, true, true, (scoped in KernelBuffers b) =>
+                BinaryFocalLoss.CostAndGradient(b.Predictions, b.Targets, b.Gradient, b.Losses, 2f, 0.25f, r));
+        }
+
+        Add("BinaryFocalLoss.Losses γ=5", false, 0, false, false, false, true, (scoped in KernelBuffers b) =>
+        {
+            BinaryFocalLoss.Losses(b.Predictions, b.Targets, b.Losses, 5f);
+            return 0f;
+        });
+
         return cases;
     }
 

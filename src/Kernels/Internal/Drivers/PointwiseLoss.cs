@@ -4,107 +4,98 @@ using Kernels.Internal.Validation;
 
 namespace Kernels.Internal.Drivers;
 
+/// <summary>Which outputs a public method must write (a required span must have its full length, even if empty).</summary>
+[Flags]
+internal enum PointwiseOutputs
+{
+    None = 0,
+    Gradient = 1,
+    Losses = 2,
+}
+
 /// <summary>
-/// The public entry of every pointwise loss (binary cross-entropy, quadratic cost): validation, the choice between
-/// the flat and the per-row pass, reduction, and the domain exception.
+/// The arguments of one public call of a pointwise loss, by name: the public methods fill in what they take and the
+/// rest stays empty. The two-argument constructor is the flat form (one output per sample, per-element losses), the
+/// three-argument one the multi-output form (n samples of k outputs, per-sample losses).
+/// </summary>
+internal ref struct PointwiseLossCall
+{
+    public readonly ReadOnlySpan<float> Predictions;
+    public readonly ReadOnlySpan<float> Targets;
+    /// <summary>k, the outputs per sample (1 for the flat form; unvalidated for the multi-output form).</summary>
+    public readonly int OutputCount;
+    /// <summary>Whether the losses are per sample (multi-output overloads: the span is called "sampleLosses").</summary>
+    public readonly bool PerSample;
+    public ReadOnlySpan<float> SampleWeights;
+    public ReadOnlySpan<float> PositiveWeights;
+    public Span<float> Gradient;
+    public Span<float> Losses;
+    public Reduction Reduction;
+    public PointwiseOutputs Writes;
+
+    public PointwiseLossCall(ReadOnlySpan<float> predictions, ReadOnlySpan<float> targets)
+    {
+        Predictions = predictions;
+        Targets = targets;
+        OutputCount = 1;
+    }
+
+    public PointwiseLossCall(ReadOnlySpan<float> predictions, ReadOnlySpan<float> targets, int outputCount)
+    {
+        Predictions = predictions;
+        Targets = targets;
+        OutputCount = outputCount;
+        PerSample = true;
+    }
+
+    public readonly string LossesName => PerSample ? "sampleLosses" : "losses";
+}
+
+/// <summary>
+/// The public entry of every pointwise loss (binary cross-entropy, binary focal loss, quadratic cost): validation,
+/// the choice between the flat and the per-row pass, reduction, and the domain exception. The operator arrives
+/// built, holding its parameters; nothing here knows what they are.
 /// </summary>
 internal static class PointwiseLoss
 {
-    public static float Evaluate<TOperator>(
-        ReadOnlySpan<float> predictions, ReadOnlySpan<float> targets, int outputCount,
-        ReadOnlySpan<float> sampleWeights, ReadOnlySpan<float> positiveWeights,
-        Span<float> gradient, Span<float> losses, Reduction reduction, PointwiseLossNames names, bool requireGradient, bool requireLosses)
-        where TOperator : IPointwiseLossOperator
+    /// <summary>Validates and runs <paramref name="call"/> with an operator that has no state.</summary>
+    public static float Evaluate<TOperator>(scoped in PointwiseLossCall call)
+        where TOperator : struct, IPointwiseLossOperator =>
+        Evaluate(call, default(TOperator));
+
+    /// <summary>Validates and runs <paramref name="call"/> with <paramref name="op"/>, which holds the call's loss parameters.</summary>
+    public static float Evaluate<TOperator>(scoped in PointwiseLossCall call, scoped in TOperator op)
+        where TOperator : struct, IPointwiseLossOperator, allows ref struct
     {
-        ValidateArguments(
-            predictions, targets, outputCount, sampleWeights, positiveWeights, gradient, losses, reduction,
-            names.Predictions, names.Losses, inPlaceAllowed: !TOperator.HasDomain, requireGradient, requireLosses);
-        int samples = predictions.Length / outputCount;
-        float scale = reduction == Reduction.Mean && samples > 0 ? 1f / samples : 1f;
+        int samples = PointwiseLossGuard.Validate(call, TOperator.PredictionsName, inPlaceAllowed: !TOperator.HasDomain);
         PointwiseLossPass pass = new()
         {
-            Predictions = predictions,
-            Targets = targets,
-            PositiveWeights = outputCount == 1 ? default : positiveWeights,
-            PositiveWeight = outputCount == 1 && !positiveWeights.IsEmpty ? positiveWeights[0] : 1f,
-            GradientScale = scale,
-            Gradient = gradient,
+            Predictions = call.Predictions,
+            Targets = call.Targets,
+            GradientScale = ReductionGuard.GradientScale(call.Reduction, samples),
+            Gradient = call.Gradient,
         };
 
         double total;
         DomainViolation violation;
-        if (outputCount == 1)
+        if (call.OutputCount == 1)
         {
             // One output per sample: the sample weights are per-element weights of one flat pass.
-            pass.ElementWeights = sampleWeights;
-            pass.Losses = losses;
-            total = PointwiseLossDriver.Run<TOperator>(pass, out violation);
+            pass.ElementWeights = call.SampleWeights;
+            pass.Losses = call.Losses;
+            total = PointwiseLossDriver.Run(pass, op, out violation);
         }
         else
         {
-            total = PointwiseLossDriver.RunRows<TOperator>(pass, outputCount, sampleWeights, losses, out violation);
+            total = PointwiseLossDriver.RunRows(pass, op, call.OutputCount, call.SampleWeights, call.Losses, out violation);
         }
 
         if (violation != DomainViolation.None)
         {
-            string name = violation == DomainViolation.Prediction ? names.Predictions : "targets";
+            string name = violation == DomainViolation.Prediction ? TOperator.PredictionsName : "targets";
             throw new ArgumentOutOfRangeException(name, $"Every value of '{name}' must lie in [0, 1].");
         }
 
-        return LossMath.CanonicalNaN(reduction == Reduction.Mean ? (samples == 0 ? 0f : (float)(total / samples)) : (float)total);
+        return ReductionGuard.Cost(call.Reduction, total, samples);
     }
-
-    /// <summary>The argument rules shared by the pointwise losses and their references.</summary>
-    internal static void ValidateArguments(
-        ReadOnlySpan<float> predictions, ReadOnlySpan<float> targets, int outputCount,
-        ReadOnlySpan<float> sampleWeights, ReadOnlySpan<float> positiveWeights,
-        ReadOnlySpan<float> gradient, ReadOnlySpan<float> losses, Reduction reduction,
-        string predictionsName, string lossesName, bool inPlaceAllowed, bool requireGradient, bool requireLosses)
-    {
-        SpanGuard.SameLength(predictions, predictionsName, targets, "targets");
-        int samples = SpanGuard.OutputCount(outputCount, nameof(outputCount), predictions.Length, predictionsName);
-        SpanGuard.EmptyOrLength(sampleWeights, samples, "sampleWeights", "one weight per sample");
-        SpanGuard.EmptyOrLength(positiveWeights, outputCount, "positiveWeights", "one weight per output");
-        if (reduction is not (Reduction.Sum or Reduction.Mean))
-        {
-            throw new ArgumentOutOfRangeException(nameof(reduction), reduction, "Unknown reduction.");
-        }
-
-        if (requireGradient)
-        {
-            SpanGuard.SameLength(predictions, predictionsName, gradient, "gradient");
-            CheckOutput(gradient, "gradient", predictions, predictionsName, targets, sampleWeights, positiveWeights, inPlaceAllowed);
-        }
-
-        if (requireLosses || !losses.IsEmpty)
-        {
-            if (losses.Length != samples)
-            {
-                throw new ArgumentException($"'{lossesName}' has length {losses.Length}; it must have length {samples} (one loss per sample).", lossesName);
-            }
-
-            CheckOutput(losses, lossesName, predictions, predictionsName, targets, sampleWeights, positiveWeights, inPlaceAllowed);
-            SpanGuard.NoOverlap(losses, lossesName, gradient, "gradient", allowExactAlias: false);
-        }
-    }
-
-    private static void CheckOutput(
-        ReadOnlySpan<float> output, string outputName, ReadOnlySpan<float> predictions, string predictionsName,
-        ReadOnlySpan<float> targets, ReadOnlySpan<float> sampleWeights, ReadOnlySpan<float> positiveWeights, bool inPlaceAllowed)
-    {
-        SpanGuard.NoOverlap(output, outputName, predictions, predictionsName, allowExactAlias: inPlaceAllowed);
-        SpanGuard.NoOverlap(output, outputName, targets, "targets", allowExactAlias: false);
-        SpanGuard.NoOverlap(output, outputName, sampleWeights, "sampleWeights", allowExactAlias: false);
-        SpanGuard.NoOverlap(output, outputName, positiveWeights, "positiveWeights", allowExactAlias: false);
-    }
-
-}
-
-/// <summary>Parameter names used in exceptions, per overload family.</summary>
-internal readonly record struct PointwiseLossNames(string Predictions, string Losses)
-{
-    public static PointwiseLossNames Logits => new("logits", "losses");
-    public static PointwiseLossNames Probabilities => new("probabilities", "losses");
-    public static PointwiseLossNames LogitsPerSample => new("logits", "sampleLosses");
-    public static PointwiseLossNames ProbabilitiesPerSample => new("probabilities", "sampleLosses");
 }

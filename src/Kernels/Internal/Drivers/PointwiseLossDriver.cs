@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
 using Kernels.Internal.Math;
 using Kernels.Internal.Operators;
 using Kernels.Internal.Simd;
@@ -16,17 +15,15 @@ internal enum DomainViolation
 }
 
 /// <summary>
-/// Everything one fused pass reads and writes. Empty optional spans mean "absent": weights default to 1
-/// (<see cref="PositiveWeight"/> stands in for <see cref="PositiveWeights"/>), outputs are not written.
-/// Lengths and overlaps are validated by the public API before a pass is built.
+/// Everything one fused pass reads and writes. Empty optional spans mean "absent": weights default to 1, outputs are
+/// not written. Lengths and overlaps are validated by the public API before a pass is built. The loss's own
+/// parameters are not here: they are the operator's state.
 /// </summary>
 internal ref struct PointwiseLossPass
 {
     public ReadOnlySpan<float> Predictions;
     public ReadOnlySpan<float> Targets;
     public ReadOnlySpan<float> ElementWeights;
-    public ReadOnlySpan<float> PositiveWeights;
-    public float PositiveWeight;
     public float GradientScale;
     public Span<float> Gradient;
     public Span<float> Losses;
@@ -35,42 +32,31 @@ internal ref struct PointwiseLossPass
 /// <summary>
 /// Walks the spans of a pointwise loss once: reads predictions and targets (and weights), writes gradient and
 /// losses, and sums the losses with <see cref="LaneSum"/>. Full groups of <see cref="LaneSum.LaneCount"/> elements run on the widest
-/// accelerated lanes; the last, partial group runs the same operator on <see cref="ScalarLanes"/>, so a tail
-/// never reads or writes outside the spans and produces the same bits as a vector would.
+/// accelerated lanes (<see cref="SimdDispatch"/>); the last, partial group runs the same operator on <see cref="ScalarLanes"/>,
+/// so a tail never reads or writes outside the spans and produces the same bits as a vector would.
 /// </summary>
 internal static class PointwiseLossDriver
 {
-    /// <summary>Runs the pass; returns the sum of the (weighted) losses in double.</summary>
-    public static double Run<TOperator>(scoped in PointwiseLossPass pass, out DomainViolation violation)
-        where TOperator : IPointwiseLossOperator
+    /// <summary>Runs the pass with <paramref name="op"/>; returns the sum of the (weighted) losses in double.</summary>
+    public static double Run<TOperator>(scoped in PointwiseLossPass pass, scoped in TOperator op, out DomainViolation violation)
+        where TOperator : struct, IPointwiseLossOperator, allows ref struct
     {
-        if (Vector512.IsHardwareAccelerated)
-        {
-            return Run<TOperator, Lanes512>(pass, out violation);
-        }
-
-        if (Vector256.IsHardwareAccelerated)
-        {
-            return Run<TOperator, Lanes256>(pass, out violation);
-        }
-
-        if (Vector128.IsHardwareAccelerated)
-        {
-            return Run<TOperator, Lanes128>(pass, out violation);
-        }
-
-        return Run<TOperator, ScalarLanes>(pass, out violation);
+        Kernel<TOperator> kernel = new(pass, op);
+        double total = SimdDispatch.Run<Kernel<TOperator>, double>(ref kernel);
+        violation = kernel.Violation;
+        return total;
     }
 
     /// <summary>
     /// The pass over n rows of k outputs: row i is a pointwise pass of its own with gradient scale
-    /// <c>gradientScale·sampleWeights[i]</c> and per-output positive weights; its unweighted loss sum is multiplied
-    /// by the sample weight in double, written to <c>sampleLosses[i]</c> (if given) and added to the total in row order.
+    /// <c>gradientScale·sampleWeights[i]</c> (the operator's per-element state is indexed within the row); its
+    /// unweighted loss sum is multiplied by the sample weight in double, written to <c>sampleLosses[i]</c> (if
+    /// given) and added to the total in row order.
     /// </summary>
     public static double RunRows<TOperator>(
-        scoped in PointwiseLossPass pass, int outputCount, ReadOnlySpan<float> sampleWeights, Span<float> sampleLosses,
+        scoped in PointwiseLossPass pass, scoped in TOperator op, int outputCount, ReadOnlySpan<float> sampleWeights, Span<float> sampleLosses,
         out DomainViolation violation)
-        where TOperator : IPointwiseLossOperator
+        where TOperator : struct, IPointwiseLossOperator, allows ref struct
     {
         int rows = pass.Predictions.Length / outputCount;
         double total = 0;
@@ -83,12 +69,10 @@ internal static class PointwiseLossDriver
             {
                 Predictions = pass.Predictions.Slice(start, outputCount),
                 Targets = pass.Targets.Slice(start, outputCount),
-                PositiveWeights = pass.PositiveWeights,
-                PositiveWeight = pass.PositiveWeight,
                 GradientScale = pass.GradientScale * sampleWeight,
                 Gradient = pass.Gradient.IsEmpty ? default : pass.Gradient.Slice(start, outputCount),
             };
-            double rowLoss = sampleWeight * Run<TOperator>(rowPass, out DomainViolation rowViolation);
+            double rowLoss = sampleWeight * Run(rowPass, op, out DomainViolation rowViolation);
             if (violation == DomainViolation.None)
             {
                 violation = rowViolation;
@@ -105,39 +89,41 @@ internal static class PointwiseLossDriver
         return total;
     }
 
-    // Instantiate the loop for the optional inputs and outputs actually present (see IStaticFlag).
-    private static double Run<TOperator, T>(scoped in PointwiseLossPass pass, out DomainViolation violation)
-        where TOperator : IPointwiseLossOperator
-        where T : struct, ISimdLanes<T> =>
-        !pass.PositiveWeights.IsEmpty ? Run<TOperator, T, FlagSet, FlagSet>(pass, out violation) :
-        pass.PositiveWeight != 1f ? Run<TOperator, T, FlagSet, FlagUnset>(pass, out violation) :
-        Run<TOperator, T, FlagUnset, FlagUnset>(pass, out violation);
+    /// <summary>The pass as a <see cref="SimdDispatch"/> kernel: instantiates the loop for the optional inputs and outputs present.</summary>
+    private ref struct Kernel<TOperator> : ISimdKernel<double>
+        where TOperator : struct, IPointwiseLossOperator, allows ref struct
+    {
+        private readonly PointwiseLossPass _pass;
+        private readonly TOperator _op;
+        public DomainViolation Violation;
 
-    private static double Run<TOperator, T, THasPositiveWeight, TPositiveWeightPerElement>(scoped in PointwiseLossPass pass, out DomainViolation violation)
-        where TOperator : IPointwiseLossOperator
-        where T : struct, ISimdLanes<T>
-        where THasPositiveWeight : IStaticFlag
-        where TPositiveWeightPerElement : IStaticFlag =>
-        pass.ElementWeights.IsEmpty
-            ? Run<TOperator, T, THasPositiveWeight, TPositiveWeightPerElement, FlagUnset>(pass, out violation)
-            : Run<TOperator, T, THasPositiveWeight, TPositiveWeightPerElement, FlagSet>(pass, out violation);
-
-    private static double Run<TOperator, T, THasPositiveWeight, TPositiveWeightPerElement, THasElementWeights>(scoped in PointwiseLossPass pass, out DomainViolation violation)
-        where TOperator : IPointwiseLossOperator
-        where T : struct, ISimdLanes<T>
-        where THasPositiveWeight : IStaticFlag
-        where TPositiveWeightPerElement : IStaticFlag
-        where THasElementWeights : IStaticFlag =>
-        (pass.Gradient.IsEmpty, pass.Losses.IsEmpty) switch
+        public Kernel(scoped in PointwiseLossPass pass, scoped in TOperator op)
         {
-            (true, true) => Run<TOperator, T, Shape<THasPositiveWeight, TPositiveWeightPerElement, THasElementWeights, FlagUnset, FlagUnset>>(pass, out violation),
-            (false, true) => Run<TOperator, T, Shape<THasPositiveWeight, TPositiveWeightPerElement, THasElementWeights, FlagSet, FlagUnset>>(pass, out violation),
-            (true, false) => Run<TOperator, T, Shape<THasPositiveWeight, TPositiveWeightPerElement, THasElementWeights, FlagUnset, FlagSet>>(pass, out violation),
-            (false, false) => Run<TOperator, T, Shape<THasPositiveWeight, TPositiveWeightPerElement, THasElementWeights, FlagSet, FlagSet>>(pass, out violation),
-        };
+            _pass = pass;
+            _op = op;
+        }
 
-    private static double Run<TOperator, T, TShape>(scoped in PointwiseLossPass pass, out DomainViolation violation)
-        where TOperator : IPointwiseLossOperator
+        public double Run<T>() where T : struct, ISimdLanes<T> =>
+            _pass.ElementWeights.IsEmpty ? Run<T, FlagUnset>() : Run<T, FlagSet>();
+
+        private double Run<T, THasElementWeights>()
+            where T : struct, ISimdLanes<T>
+            where THasElementWeights : IStaticFlag =>
+            (_pass.Gradient.IsEmpty, _pass.Losses.IsEmpty) switch
+            {
+                (true, true) => Loop<TOperator, T, Shape<THasElementWeights, FlagUnset, FlagUnset>>(_pass, _op, out Violation),
+                (false, true) => Loop<TOperator, T, Shape<THasElementWeights, FlagSet, FlagUnset>>(_pass, _op, out Violation),
+                (true, false) => Loop<TOperator, T, Shape<THasElementWeights, FlagUnset, FlagSet>>(_pass, _op, out Violation),
+                (false, false) => Loop<TOperator, T, Shape<THasElementWeights, FlagSet, FlagSet>>(_pass, _op, out Violation),
+            };
+    }
+
+    // Never inlined: the dispatch chain above (SimdDispatch.Run, Kernel.Run, the shape switch) is small, and with the
+    // loop inlined into it the JIT ran out of inlining budget inside Step and left the lane operators as calls
+    // (BCE CostAndGradient went from ~0.7 to ~10 ns per element). Compiled alone, the walk inlines its whole step.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static double Loop<TOperator, T, TShape>(scoped in PointwiseLossPass pass, scoped in TOperator op, out DomainViolation violation)
+        where TOperator : struct, IPointwiseLossOperator, allows ref struct
         where T : struct, ISimdLanes<T>
         where TShape : IPassShape
     {
@@ -152,14 +138,13 @@ internal static class PointwiseLossDriver
         {
             for (int lane = 0; lane < LaneSum.LaneCount; lane += T.Count)
             {
-                Step<TOperator, T, TShape>(ref cursor, i + (nuint)lane, lane, ref sum, ref badPredictions, ref badTargets);
+                Step<TOperator, T, TShape>(ref cursor, op, i + (nuint)lane, lane, ref sum, ref badPredictions, ref badTargets);
             }
         }
 
-        // The last, partial group runs element by element, same operator, into the same logical lanes.
-        for (; i < length; i++)
+        if (i < length)
         {
-            Step<TOperator, ScalarLanes, TShape>(ref cursor, i, (int)(i % LaneSum.LaneCount), ref sum, ref badPredictionTail, ref badTargetTail);
+            Tail<TOperator, TShape>(pass, op, i, length, ref sum, ref badPredictionTail, ref badTargetTail);
         }
 
         violation =
@@ -169,9 +154,29 @@ internal static class PointwiseLossDriver
         return sum.Total();
     }
 
+    /// <summary>
+    /// The last, partial group, element by element: the same operator into the same logical lanes. Never inlined, for
+    /// the reason <see cref="Loop"/> is not: inside the loop's method a large operator (focal loss) exhausted the budget
+    /// in this second copy of the step and left its scalar operators as calls (~60 ns per tail element).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void Tail<TOperator, TShape>(
+        scoped in PointwiseLossPass pass, scoped in TOperator op, nuint i, nuint length, ref LaneSum sum, ref ScalarLanes badPredictions, ref ScalarLanes badTargets)
+        where TOperator : struct, IPointwiseLossOperator, allows ref struct
+        where TShape : IPassShape
+    {
+        // A cursor of its own: passing the loop's by reference would keep it in memory, and the loop would reload its
+        // references from the stack at every step.
+        Cursor cursor = new(pass);
+        for (; i < length; i++)
+        {
+            Step<TOperator, ScalarLanes, TShape>(ref cursor, op, i, (int)(i % LaneSum.LaneCount), ref sum, ref badPredictions, ref badTargets);
+        }
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Step<TOperator, T, TShape>(ref Cursor cursor, nuint i, int lane, ref LaneSum sum, ref T badPredictions, ref T badTargets)
-        where TOperator : IPointwiseLossOperator
+    private static void Step<TOperator, T, TShape>(ref Cursor cursor, scoped in TOperator op, nuint i, int lane, ref LaneSum sum, ref T badPredictions, ref T badTargets)
+        where TOperator : struct, IPointwiseLossOperator, allows ref struct
         where T : struct, ISimdLanes<T>
         where TShape : IPassShape
     {
@@ -183,10 +188,7 @@ internal static class PointwiseLossDriver
             badTargets = T.Or(badTargets, TOperator.OutOfDomain(target));
         }
 
-        T positiveWeight = TShape.PositiveWeightPerElement ? T.Load(ref cursor.PositiveWeights, i) : T.Create(cursor.PositiveWeight);
-        T loss = TShape.HasPositiveWeight
-            ? TOperator.Invoke<T, FlagSet>(prediction, target, positiveWeight, out T gradient)
-            : TOperator.Invoke<T, FlagUnset>(prediction, target, positiveWeight, out gradient);
+        T loss = op.Invoke(prediction, target, i, out T gradient);
         T gradientScale = T.Create(cursor.GradientScale);
         if (TShape.HasElementWeights)
         {
@@ -212,22 +214,16 @@ internal static class PointwiseLossDriver
     /// <summary>Which optional inputs and outputs a pass has, as compile-time constants.</summary>
     private interface IPassShape
     {
-        static abstract bool HasPositiveWeight { get; }
-        static abstract bool PositiveWeightPerElement { get; }
         static abstract bool HasElementWeights { get; }
         static abstract bool WritesGradient { get; }
         static abstract bool WritesLosses { get; }
     }
 
-    private readonly struct Shape<THasPositiveWeight, TPositiveWeightPerElement, THasElementWeights, TWritesGradient, TWritesLosses> : IPassShape
-        where THasPositiveWeight : IStaticFlag
-        where TPositiveWeightPerElement : IStaticFlag
+    private readonly struct Shape<THasElementWeights, TWritesGradient, TWritesLosses> : IPassShape
         where THasElementWeights : IStaticFlag
         where TWritesGradient : IStaticFlag
         where TWritesLosses : IStaticFlag
     {
-        public static bool HasPositiveWeight => THasPositiveWeight.IsSet;
-        public static bool PositiveWeightPerElement => TPositiveWeightPerElement.IsSet;
         public static bool HasElementWeights => THasElementWeights.IsSet;
         public static bool WritesGradient => TWritesGradient.IsSet;
         public static bool WritesLosses => TWritesLosses.IsSet;
@@ -239,10 +235,8 @@ internal static class PointwiseLossDriver
         public ref float Predictions;
         public ref float Targets;
         public ref float ElementWeights;
-        public ref float PositiveWeights;
         public ref float Gradient;
         public ref float Losses;
-        public readonly float PositiveWeight;
         public readonly float GradientScale;
 
         public Cursor(scoped in PointwiseLossPass pass)
@@ -250,10 +244,8 @@ internal static class PointwiseLossDriver
             Predictions = ref MemoryMarshal.GetReference(pass.Predictions);
             Targets = ref MemoryMarshal.GetReference(pass.Targets);
             ElementWeights = ref MemoryMarshal.GetReference(pass.ElementWeights);
-            PositiveWeights = ref MemoryMarshal.GetReference(pass.PositiveWeights);
             Gradient = ref MemoryMarshal.GetReference(pass.Gradient);
             Losses = ref MemoryMarshal.GetReference(pass.Losses);
-            PositiveWeight = pass.PositiveWeight;
             GradientScale = pass.GradientScale;
         }
     }

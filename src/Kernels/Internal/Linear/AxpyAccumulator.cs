@@ -20,21 +20,20 @@ internal static class AxpyAccumulator
     /// </remarks>
     public static void AddBlock(ReadOnlySpan<float> deltas, ReadOnlySpan<float> rows, Span<float> accumulator)
     {
-        if (Vector512.IsHardwareAccelerated)
+        BlockKernel kernel = new(deltas, rows, accumulator);
+        SimdDispatch.Run<BlockKernel, bool>(ref kernel);
+    }
+
+    private readonly ref struct BlockKernel(ReadOnlySpan<float> deltas, ReadOnlySpan<float> rows, Span<float> accumulator) : ISimdKernel<bool>
+    {
+        private readonly ReadOnlySpan<float> _deltas = deltas;
+        private readonly ReadOnlySpan<float> _rows = rows;
+        private readonly Span<float> _accumulator = accumulator;
+
+        public bool Run<T>() where T : struct, ISimdLanes<T>
         {
-            AddBlock<Lanes512>(deltas, rows, accumulator);
-        }
-        else if (Vector256.IsHardwareAccelerated)
-        {
-            AddBlock<Lanes256>(deltas, rows, accumulator);
-        }
-        else if (Vector128.IsHardwareAccelerated)
-        {
-            AddBlock<Lanes128>(deltas, rows, accumulator);
-        }
-        else
-        {
-            AddBlock<ScalarLanes>(deltas, rows, accumulator);
+            AddBlock<T>(_deltas, _rows, _accumulator);
+            return true;
         }
     }
 

@@ -117,68 +117,19 @@ internal ref struct DenseLayerPass
     /// </summary>
     public Span<float> ComputeLogits(int first, int rows)
     {
-        if (Vector512.IsHardwareAccelerated)
-        {
-            ComputeLogits<Lanes512>(first, rows);
-        }
-        else if (Vector256.IsHardwareAccelerated)
-        {
-            ComputeLogits<Lanes256>(first, rows);
-        }
-        else if (Vector128.IsHardwareAccelerated)
-        {
-            ComputeLogits<Lanes128>(first, rows);
-        }
-        else
-        {
-            ComputeLogits<ScalarLanes>(first, rows);
-        }
-
+        Dispatch(Step.ComputeLogits, first, rows);
         return _logits[..(rows * _k)];
     }
 
     /// <summary>Accumulates ∂W and ∂b and writes ∂X for the rows of the last <see cref="ComputeLogits"/>, whose tile now holds G.</summary>
-    public void Backward(int first, int rows)
-    {
-        if (Vector512.IsHardwareAccelerated)
-        {
-            Backward<Lanes512>(first, rows);
-        }
-        else if (Vector256.IsHardwareAccelerated)
-        {
-            Backward<Lanes256>(first, rows);
-        }
-        else if (Vector128.IsHardwareAccelerated)
-        {
-            Backward<Lanes128>(first, rows);
-        }
-        else
-        {
-            Backward<ScalarLanes>(first, rows);
-        }
-    }
+    public void Backward(int first, int rows) => Dispatch(Step.Backward, first, rows);
 
     /// <summary>Adds the last group and writes ∂W (d×k) and ∂b (k), each rounded once from double, NaN canonical.</summary>
     public void Finish(Span<float> weightGradient, Span<float> biasGradient)
     {
         if (_blocksInGroup > 0)
         {
-            if (Vector512.IsHardwareAccelerated)
-            {
-                FlushGroup<Lanes512>();
-            }
-            else if (Vector256.IsHardwareAccelerated)
-            {
-                FlushGroup<Lanes256>();
-            }
-            else if (Vector128.IsHardwareAccelerated)
-            {
-                FlushGroup<Lanes128>();
-            }
-            else
-            {
-                FlushGroup<ScalarLanes>();
-            }
+            Dispatch(Step.FlushGroup);
         }
 
         for (int j = 0; j < _d; j++)
@@ -332,4 +283,43 @@ internal ref struct DenseLayerPass
     private static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
 
     private static long RoundUp(long value, long multiple) => (value + multiple - 1) / multiple * multiple;
+
+    /// <summary>Runs one step of the pass on the lanes <see cref="SimdDispatch"/> picks; the step may update the pass's state.</summary>
+    private void Dispatch(Step step, int first = 0, int rows = 0)
+    {
+        StepKernel kernel = new(this, step, first, rows);
+        SimdDispatch.Run<StepKernel, bool>(ref kernel);
+        this = kernel.Pass;
+    }
+
+    private enum Step
+    {
+        ComputeLogits,
+        Backward,
+        FlushGroup,
+    }
+
+    /// <summary>A copy of the pass and the step to run (a ref field cannot refer to a ref struct; the copy is written back).</summary>
+    private ref struct StepKernel(DenseLayerPass pass, Step step, int first, int rows) : ISimdKernel<bool>
+    {
+        public DenseLayerPass Pass = pass;
+
+        public bool Run<T>() where T : struct, ISimdLanes<T>
+        {
+            switch (step)
+            {
+                case Step.ComputeLogits:
+                    Pass.ComputeLogits<T>(first, rows);
+                    break;
+                case Step.Backward:
+                    Pass.Backward<T>(first, rows);
+                    break;
+                default:
+                    Pass.FlushGroup<T>();
+                    break;
+            }
+
+            return true;
+        }
+    }
 }

@@ -51,19 +51,30 @@ internal static class DeterministicDot
         }
     }
 
+    /// <summary>x·w on the lanes <see cref="SimdDispatch"/> picks.</summary>
+    /// <remarks>
+    /// The one place in Linear/ where per-width code is kept beside the generic form: on Vector512 and Vector256 the
+    /// 32 logical lanes live in registers (<see cref="ComputeInRegisters"/>, <see cref="ComputeInRegisters256"/>)
+    /// because the generic <see cref="Compute{T}"/> holds them in a stack buffer the JIT does not promote, and a
+    /// store and a reload per 16 elements made a d = 64 row store-forwarding bound (commit dd1253b, which moved
+    /// Vector256 to registers for that reason). Same FMAs per lane and the same tree, so the same bits.
+    /// </remarks>
     public static float Compute(ReadOnlySpan<float> x, ReadOnlySpan<float> w)
     {
-        if (Vector512.IsHardwareAccelerated)
-        {
-            return ComputeInRegisters(x, w);
-        }
+        DotKernel kernel = new(x, w);
+        return SimdDispatch.Run<DotKernel, float>(ref kernel);
+    }
 
-        if (Vector256.IsHardwareAccelerated)
-        {
-            return ComputeInRegisters256(x, w);
-        }
+    private readonly ref struct DotKernel(ReadOnlySpan<float> x, ReadOnlySpan<float> w) : ISimdKernel<float>
+    {
+        private readonly ReadOnlySpan<float> _x = x;
+        private readonly ReadOnlySpan<float> _w = w;
 
-        return Vector128.IsHardwareAccelerated ? Compute<Lanes128>(x, w) : Compute<ScalarLanes>(x, w);
+        // typeof comparisons of a type parameter are JIT-time constants: each instantiation keeps one branch.
+        public float Run<T>() where T : struct, ISimdLanes<T> =>
+            typeof(T) == typeof(Lanes512) ? ComputeInRegisters(_x, _w) :
+            typeof(T) == typeof(Lanes256) ? ComputeInRegisters256(_x, _w) :
+            Compute<T>(_x, _w);
     }
 
     /// <summary>The lanes kept in memory: any width, used where speed matters less.</summary>

@@ -57,22 +57,7 @@ internal static class LogisticRegressionPass
         weightGradient.Clear();
 
         Blocks pass = new(features, weights, bias, targets, scale, weightGradient, groupSum);
-        if (Vector512.IsHardwareAccelerated)
-        {
-            pass.Run<Lanes512>();
-        }
-        else if (Vector256.IsHardwareAccelerated)
-        {
-            pass.Run<Lanes256>();
-        }
-        else if (Vector128.IsHardwareAccelerated)
-        {
-            pass.Run<Lanes128>();
-        }
-        else
-        {
-            pass.Run<ScalarLanes>();
-        }
+        SimdDispatch.Run<Blocks, bool>(ref pass);
 
         AxpyAccumulator.AddAndClear(groupSum, weightGradient);
         if (rented is not null)
@@ -102,7 +87,7 @@ internal static class LogisticRegressionPass
     }
 
     /// <summary>The state of one <see cref="Run"/>: inputs, the block's logits and δ, and the sums.</summary>
-    private ref struct Blocks
+    private ref struct Blocks : ISimdKernel<bool>
     {
         public LaneSum LossSum;
         public LaneSum DeltaSum;
@@ -125,7 +110,7 @@ internal static class LogisticRegressionPass
             _groupSum = groupSum;
         }
 
-        public void Run<T>() where T : struct, ISimdLanes<T>
+        public bool Run<T>() where T : struct, ISimdLanes<T>
         {
             int d = _weights.Length, n = _targets.Length, blocksInGroup = 0;
             int stride = d <= MaxPairFeatures ? 2 * BlockRows : BlockRows;
@@ -165,6 +150,8 @@ internal static class LogisticRegressionPass
                     Flush(ref blocksInGroup);
                 }
             }
+
+            return true;
         }
 
         /// <summary>
@@ -198,7 +185,7 @@ internal static class LogisticRegressionPass
         private void Loss<T>(ref float targets, int lane) where T : struct, ISimdLanes<T>
         {
             T z = T.Load(ref _logits[0], (nuint)lane);
-            T loss = SigmoidCrossEntropyOperator.Invoke<T, FlagUnset>(z, T.Load(ref targets, (nuint)lane), T.Create(1f), out T gradient);
+            T loss = default(SigmoidCrossEntropyOperator<FlagUnset, FlagUnset>).Invoke(z, T.Load(ref targets, (nuint)lane), 0, out T gradient);
             T delta = LossMath.CanonicalNaN(gradient * T.Create(_scale));
             T.Store(delta, ref _deltas[0], (nuint)lane);
             LossSum.Add(LossMath.CanonicalNaN(loss), lane % LaneSum.LaneCount);

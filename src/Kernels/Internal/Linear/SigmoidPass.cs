@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
 using Kernels.Internal.Math;
 using Kernels.Internal.Simd;
 
@@ -10,21 +9,18 @@ internal static class SigmoidPass
 {
     public static void Apply(Span<float> values)
     {
-        if (Vector512.IsHardwareAccelerated)
+        Kernel kernel = new(values);
+        SimdDispatch.Run<Kernel, bool>(ref kernel);
+    }
+
+    private readonly ref struct Kernel(Span<float> values) : ISimdKernel<bool>
+    {
+        private readonly Span<float> _values = values;
+
+        public bool Run<T>() where T : struct, ISimdLanes<T>
         {
-            Apply<Lanes512>(values);
-        }
-        else if (Vector256.IsHardwareAccelerated)
-        {
-            Apply<Lanes256>(values);
-        }
-        else if (Vector128.IsHardwareAccelerated)
-        {
-            Apply<Lanes128>(values);
-        }
-        else
-        {
-            Apply<ScalarLanes>(values);
+            Apply<T>(_values);
+            return true;
         }
     }
 

@@ -82,6 +82,14 @@ internal static class LossMath
         return ExpNonPositive<T, FlagSet>(rounded, error);
     }
 
+    /// <summary>
+    /// e^{x + correction} for x ≤ 0 and |correction| ≪ 1, the low part of an argument known as a float pair (the
+    /// rounding error of a product or sum, so that an argument of magnitude ~100 keeps 2^-24 relative accuracy in
+    /// the result instead of the 2^-18 its rounding alone would cost). +0 below ln(2^-150) and for x = -∞, NaN for NaN.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T ExpNonPositive<T>(T x, T correction) where T : struct, ISimdLanes<T> => ExpNonPositive<T, FlagSet>(x, correction);
+
     /// <summary>e^{x + correction} for x ≤ 0 and |correction| ≪ 1 (the low part of an exactly known argument).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static T ExpNonPositive<T, THasCorrection>(T x, T correction)

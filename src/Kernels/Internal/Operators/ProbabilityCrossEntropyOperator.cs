@@ -6,7 +6,7 @@ namespace Kernels.Internal.Operators;
 
 /// <summary>
 /// Binary cross-entropy of probabilities with PyTorch's BCELoss semantics:
-/// loss = -(y·max(ln a, -100) + (1-y)·max(ln(1-a), -100)), gradient = (a - y) / max(a(1-a), 1e-12).
+/// loss = -(y·max(ln a, -100) + (1-y)·max(ln(1-a), -100)), gradient = (a - y) / max(a(1-a), 1e-12). No state.
 /// </summary>
 /// <remarks>
 /// With m = min(a, 1-a) ∈ [0, ½] (exact: 1-a is exact for a ≥ ½), ln of the smaller of a, 1-a is ln(m) and
@@ -18,6 +18,8 @@ internal readonly struct ProbabilityCrossEntropyOperator : IPointwiseLossOperato
     private const float LogClamp = -100f;
     private const float DenominatorFloor = 1e-12f;
 
+    public static string PredictionsName => "probabilities";
+
     public static bool HasDomain => true;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -25,9 +27,7 @@ internal readonly struct ProbabilityCrossEntropyOperator : IPointwiseLossOperato
         T.Or(T.LessThan(value, T.Create(0f)), T.GreaterThan(value, T.Create(1f)));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static T Invoke<T, THasPositiveWeight>(T probability, T target, T positiveWeight, out T gradient)
-        where T : struct, ISimdLanes<T>
-        where THasPositiveWeight : IStaticFlag
+    public T Invoke<T>(T probability, T target, nuint index, out T gradient) where T : struct, ISimdLanes<T>
     {
         T one = T.Create(1f);
         T complement = one - probability;

@@ -70,13 +70,7 @@ internal static class DenseLayerGuard
         SpanGuard.EmptyOrLength(inputGradient, rows * features, nameof(inputGradient), "n·d, the shape of the features");
     }
 
-    public static void Reduction(Kernels.Reduction reduction)
-    {
-        if (reduction is not (Kernels.Reduction.Sum or Kernels.Reduction.Mean))
-        {
-            throw new ArgumentOutOfRangeException(nameof(reduction), reduction, "Unknown reduction.");
-        }
-    }
+    public static void Reduction(Kernels.Reduction reduction) => ReductionGuard.Validate(reduction);
 
     /// <summary>No output overlaps an input or another output (there is no in-place form).</summary>
     public static void NoOverlaps(

@@ -20,13 +20,7 @@ internal static class LogisticRegressionGuard
     }
 
     /// <summary>Only <see cref="Kernels.Reduction.Sum"/> and <see cref="Kernels.Reduction.Mean"/> are defined.</summary>
-    public static void Reduction(Kernels.Reduction reduction)
-    {
-        if (reduction is not (Kernels.Reduction.Sum or Kernels.Reduction.Mean))
-        {
-            throw new ArgumentOutOfRangeException(nameof(reduction), reduction, "Unknown reduction.");
-        }
-    }
+    public static void Reduction(Kernels.Reduction reduction) => ReductionGuard.Validate(reduction);
 
     /// <summary>The checks of <c>Predict</c>: shapes (n from the probabilities) and overlaps.</summary>
     public static void Predict(ReadOnlySpan<float> features, ReadOnlySpan<float> weights, ReadOnlySpan<float> probabilities)

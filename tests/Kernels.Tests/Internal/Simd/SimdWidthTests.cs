@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using Kernels.Internal.Math;
@@ -193,7 +194,9 @@ public class SimdWidthTests(ITestOutputHelper output)
     private readonly struct SigmoidCrossEntropy<THasPositiveWeight> : ILaneFunction where THasPositiveWeight : IStaticFlag
     {
         public static T Apply<T>(T a, T b, T c, out T second) where T : struct, ISimdLanes<T> =>
-            SigmoidCrossEntropyOperator.Invoke<T, THasPositiveWeight>(a, b, c, out second);
+            THasPositiveWeight.IsSet
+                ? new SigmoidCrossEntropyOperator<FlagSet, FlagSet>(new ReadOnlySpan<float>(ref Unsafe.As<T, float>(ref c))).Invoke(a, b, 0, out second)
+                : default(SigmoidCrossEntropyOperator<FlagUnset, FlagUnset>).Invoke(a, b, 0, out second);
     }
 
     /// <summary>The loss and gradient, with the domain mask folded into the loss bits so it is compared too.</summary>
@@ -201,7 +204,7 @@ public class SimdWidthTests(ITestOutputHelper output)
     {
         public static T Apply<T>(T a, T b, T c, out T second) where T : struct, ISimdLanes<T>
         {
-            T loss = ProbabilityCrossEntropyOperator.Invoke<T, FlagUnset>(a, b, c, out second);
+            T loss = default(ProbabilityCrossEntropyOperator).Invoke(a, b, 0, out second);
             T outOfDomain = T.Or(ProbabilityCrossEntropyOperator.OutOfDomain(a), ProbabilityCrossEntropyOperator.OutOfDomain(b));
             return T.Select(outOfDomain, T.Create(float.NaN), loss);
         }
@@ -210,7 +213,7 @@ public class SimdWidthTests(ITestOutputHelper output)
     private readonly struct QuadraticCost : ILaneFunction
     {
         public static T Apply<T>(T a, T b, T c, out T second) where T : struct, ISimdLanes<T> =>
-            QuadraticCostOperator.Invoke<T, FlagUnset>(a, b, c, out second);
+            default(QuadraticCostOperator).Invoke(a, b, 0, out second);
     }
 
     /// <summary>Evaluates <typeparamref name="TFunction"/> on every lane type; unused arguments repeat <paramref name="a"/>.</summary>
