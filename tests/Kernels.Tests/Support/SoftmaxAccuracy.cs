@@ -49,7 +49,7 @@ internal sealed class SoftmaxAccuracy
     /// <paramref name="plainLabels"/>: class-index labels without smoothing and z-loss (the relative-ulp contract).
     /// </summary>
     public void Check(
-        Kernels.Reference.SoftmaxCrossEntropy.Evaluation expected, bool plainLabels, float? cost,
+        SoftmaxEvaluation expected, bool plainLabels, float? cost,
         ReadOnlySpan<float> gradient, ReadOnlySpan<float> losses, ReadOnlySpan<float> logSumExp,
         string context, ReadOnlySpan<float> logits)
     {
