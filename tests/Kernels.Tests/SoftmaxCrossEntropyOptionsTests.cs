@@ -66,7 +66,7 @@ public class SoftmaxCrossEntropyOptionsTests
 
                 foreach (Reduction reduction in new[] { Reduction.Sum, Reduction.Mean })
                 {
-                    Ref.Evaluation expected = Ref.EvaluateInDouble(logits, labels, options, reduction);
+                    SoftmaxEvaluation expected = SoftmaxEvaluation.Of(logits, labels, options, reduction);
                     string context = $"labels C={classCount} n={rows} {reduction} ε={smoothing} weights={weights} ignore={ignore} λ={zLoss} labels=[{string.Join(", ", labels)}]";
                     float[] gradient = new float[logits.Length], losses = new float[rows], lse = new float[rows];
 
@@ -120,7 +120,7 @@ public class SoftmaxCrossEntropyOptionsTests
                 SoftmaxCrossEntropyOptions options = new() { LabelSmoothing = smoothing, ClassWeights = weights ? classWeights : default, ZLossWeight = zLoss };
                 foreach (Reduction reduction in new[] { Reduction.Sum, Reduction.Mean })
                 {
-                    Ref.Evaluation expected = Ref.EvaluateInDouble(logits, targets, classCount, options, reduction);
+                    SoftmaxEvaluation expected = SoftmaxEvaluation.Of(logits, targets, classCount, options, reduction);
                     string context = $"targets C={classCount} n={rows} {reduction} ε={smoothing} weights={weights} λ={zLoss}";
                     float[] gradient = new float[logits.Length], losses = new float[rows], lse = new float[rows];
 
@@ -175,7 +175,7 @@ public class SoftmaxCrossEntropyOptionsTests
             Assert.Equal(0f, SoftmaxCrossEntropy.CostAndGradient(logits, labels, gradient, losses, lse, options, reduction));
             Assert.All(gradient, g => Assert.Equal(0f, g));
             Assert.All(losses, l => Assert.Equal(0f, l));
-            Ref.Evaluation expected = Ref.EvaluateInDouble(logits, labels, options, reduction);
+            SoftmaxEvaluation expected = SoftmaxEvaluation.Of(logits, labels, options, reduction);
             SoftmaxAccuracy accuracy = new();
             accuracy.Check(expected, false, null, default, default, lse, $"C={classCount}", logits);
             accuracy.AssertNoFailures();
@@ -196,10 +196,10 @@ public class SoftmaxCrossEntropyOptionsTests
         Assert.All(gradient, g => Assert.Equal(0f, g));
 
         SoftmaxAccuracy accuracy = new();
-        accuracy.Check(Ref.EvaluateInDouble(logits, labels, options, Reduction.Mean), false, null, default, losses, default, "Mean, zero denominator", logits);
+        accuracy.Check(SoftmaxEvaluation.Of(logits, labels, options, Reduction.Mean), false, null, default, losses, default, "Mean, zero denominator", logits);
         float cost = SoftmaxCrossEntropy.CostAndGradient(logits, labels, gradient, losses, default, options, Reduction.Sum);
         Assert.NotEqual(0f, cost);
-        accuracy.Check(Ref.EvaluateInDouble(logits, labels, options, Reduction.Sum), false, cost, gradient, losses, default, "Sum", logits);
+        accuracy.Check(SoftmaxEvaluation.Of(logits, labels, options, Reduction.Sum), false, cost, gradient, losses, default, "Sum", logits);
         accuracy.AssertNoFailures();
     }
 
@@ -243,8 +243,8 @@ public class SoftmaxCrossEntropyOptionsTests
         float cost = SoftmaxCrossEntropy.CostAndGradient(logits, [0, 1, 2, 3], gradient, default, default, options, Reduction.Sum);
         float costOther = SoftmaxCrossEntropy.CostAndGradient(logits, [8, 7, 6, 5], other, default, default, options, Reduction.Sum);
         SoftmaxAccuracy accuracy = new();
-        accuracy.Check(Ref.EvaluateInDouble(logits, [0, 1, 2, 3], options, Reduction.Sum), false, cost, gradient, default, default, "ε=1", logits);
-        accuracy.Check(Ref.EvaluateInDouble(logits, [8, 7, 6, 5], options, Reduction.Sum), false, costOther, other, default, default, "ε=1 other labels", logits);
+        accuracy.Check(SoftmaxEvaluation.Of(logits, [0, 1, 2, 3], options, Reduction.Sum), false, cost, gradient, default, default, "ε=1", logits);
+        accuracy.Check(SoftmaxEvaluation.Of(logits, [8, 7, 6, 5], options, Reduction.Sum), false, costOther, other, default, default, "ε=1 other labels", logits);
         accuracy.AssertNoFailures();
     }
 
@@ -263,7 +263,7 @@ public class SoftmaxCrossEntropyOptionsTests
         Assert.Equal(inf, losses[1]);
         Assert.All(gradient.Take(6), g => Assert.False(float.IsFinite(g), $"expected a non-finite gradient, got {g}"));
         SoftmaxAccuracy accuracy = new();
-        accuracy.Check(Ref.EvaluateInDouble(logits.AsSpan(6).ToArray(), [2], options, Reduction.Sum), false, null, gradient.AsSpan(6), losses.AsSpan(2), default, "finite row with a -∞ class", logits.AsSpan(6));
+        accuracy.Check(SoftmaxEvaluation.Of(logits.AsSpan(6).ToArray(), [2], options, Reduction.Sum), false, null, gradient.AsSpan(6), losses.AsSpan(2), default, "finite row with a -∞ class", logits.AsSpan(6));
         accuracy.AssertNoFailures();
     }
 }

@@ -27,8 +27,8 @@ public class SoftmaxCrossEntropyTests
                 float[] logits = SoftmaxData.Logits(random, rows, classCount);
                 int[] labels = SoftmaxData.Labels(random, logits, rows, classCount);
                 string context = $"C={classCount} n={rows}";
-                Ref.Evaluation sum = Ref.EvaluateInDouble(logits, labels, default, Reduction.Sum);
-                Ref.Evaluation mean = Ref.EvaluateInDouble(logits, labels, default, Reduction.Mean);
+                SoftmaxEvaluation sum = SoftmaxEvaluation.Of(logits, labels, default, Reduction.Sum);
+                SoftmaxEvaluation mean = SoftmaxEvaluation.Of(logits, labels, default, Reduction.Mean);
 
                 float[] losses = new float[rows];
                 SoftmaxCrossEntropy.Losses(logits, labels, losses);
@@ -65,11 +65,11 @@ public class SoftmaxCrossEntropyTests
                 string context = $"C={classCount} n={rows}";
                 float[] gradient = new float[logits.Length];
                 float cost = SoftmaxCrossEntropy.CostAndGradient(logits, targets, classCount, gradient);
-                accuracy.Check(Ref.EvaluateInDouble(logits, targets, classCount, default, Reduction.Mean), false, cost, gradient, default, default, $"targets CostAndGradient(Mean) {context}", logits);
+                accuracy.Check(SoftmaxEvaluation.Of(logits, targets, classCount, default, Reduction.Mean), false, cost, gradient, default, default, $"targets CostAndGradient(Mean) {context}", logits);
 
                 float[] losses = new float[rows], lse = new float[rows];
                 cost = SoftmaxCrossEntropy.CostAndGradient(logits, targets, classCount, gradient, losses, lse, default, Reduction.Sum);
-                accuracy.Check(Ref.EvaluateInDouble(logits, targets, classCount, default, Reduction.Sum), false, cost, gradient, losses, lse, $"targets general(Sum) {context}", logits);
+                accuracy.Check(SoftmaxEvaluation.Of(logits, targets, classCount, default, Reduction.Sum), false, cost, gradient, losses, lse, $"targets general(Sum) {context}", logits);
             }
         }
 
@@ -104,7 +104,7 @@ public class SoftmaxCrossEntropyTests
 
                 float[] gradient = new float[logits.Length], losses = new float[Rows], lse = new float[Rows];
                 float cost = SoftmaxCrossEntropy.CostAndGradient(logits, labels, gradient, losses, lse, default, Reduction.Sum);
-                accuracy.Check(Ref.EvaluateInDouble(logits, labels, default, Reduction.Sum), true, cost, gradient, losses, lse, $"C={classCount} margin={margin}", logits);
+                accuracy.Check(SoftmaxEvaluation.Of(logits, labels, default, Reduction.Sum), true, cost, gradient, losses, lse, $"C={classCount} margin={margin}", logits);
             }
         }
 
@@ -191,7 +191,7 @@ public class SoftmaxCrossEntropyTests
             int rows = labels.Length;
             float[] gradient = new float[logits.Length], losses = new float[rows], lse = new float[rows];
             float cost = SoftmaxCrossEntropy.CostAndGradient(logits, labels, gradient, losses, lse, default, Reduction.Mean);
-            accuracy.Check(Ref.EvaluateInDouble(logits, labels, default, Reduction.Mean), true, cost, gradient, losses, lse, context, logits);
+            accuracy.Check(SoftmaxEvaluation.Of(logits, labels, default, Reduction.Mean), true, cost, gradient, losses, lse, context, logits);
 
             float[] targets = new float[logits.Length];
             for (int i = 0; i < rows; i++)
@@ -200,7 +200,7 @@ public class SoftmaxCrossEntropyTests
             }
 
             cost = SoftmaxCrossEntropy.CostAndGradient(logits, targets, classCount, gradient, losses, lse, default, Reduction.Sum);
-            accuracy.Check(Ref.EvaluateInDouble(logits, targets, classCount, default, Reduction.Sum), false, cost, gradient, losses, lse, $"one-hot targets {context}", logits);
+            accuracy.Check(SoftmaxEvaluation.Of(logits, targets, classCount, default, Reduction.Sum), false, cost, gradient, losses, lse, $"one-hot targets {context}", logits);
         }
     }
 
@@ -260,15 +260,15 @@ public class SoftmaxCrossEntropyTests
         {
             float cost = SoftmaxCrossEntropy.CostAndGradient(nanLogits, labels, gradient, losses, lse, default, reduction);
             AssertNaNRow(cost, gradient, losses, lse, lseIsNaN: true, $"labels, NaN logit, {reduction}");
-            accuracy.Check(Ref.EvaluateInDouble(nanLogits, labels, default, reduction), true, cost, gradient, losses, lse, $"labels, NaN logit, {reduction}", nanLogits);
+            accuracy.Check(SoftmaxEvaluation.Of(nanLogits, labels, default, reduction), true, cost, gradient, losses, lse, $"labels, NaN logit, {reduction}", nanLogits);
 
             cost = SoftmaxCrossEntropy.CostAndGradient(nanLogits, targets, classCount, gradient, losses, lse, default, reduction);
             AssertNaNRow(cost, gradient, losses, lse, lseIsNaN: true, $"targets, NaN logit, {reduction}");
-            accuracy.Check(Ref.EvaluateInDouble(nanLogits, targets, classCount, default, reduction), false, cost, gradient, losses, lse, $"targets, NaN logit, {reduction}", nanLogits);
+            accuracy.Check(SoftmaxEvaluation.Of(nanLogits, targets, classCount, default, reduction), false, cost, gradient, losses, lse, $"targets, NaN logit, {reduction}", nanLogits);
 
             cost = SoftmaxCrossEntropy.CostAndGradient(logits, nanTargets, classCount, gradient, losses, lse, default, reduction);
             AssertNaNRow(cost, gradient, losses, lse, lseIsNaN: false, $"targets, NaN target, {reduction}");
-            accuracy.Check(Ref.EvaluateInDouble(logits, nanTargets, classCount, default, reduction), false, cost, gradient, losses, lse, $"targets, NaN target, {reduction}", logits);
+            accuracy.Check(SoftmaxEvaluation.Of(logits, nanTargets, classCount, default, reduction), false, cost, gradient, losses, lse, $"targets, NaN target, {reduction}", logits);
         }
 
         Assert.True(float.IsNaN(SoftmaxCrossEntropy.Cost(nanLogits, labels)));

@@ -6,8 +6,8 @@ namespace Kernels.Reference;
 /// <summary>
 /// The scalar reference for <see cref="Kernels.DenseSoftmaxCrossEntropy"/>: the same public method, written as plain
 /// loops in double precision, no SIMD, one row at a time: z = x·W + b in double, then the row's loss and gradient
-/// from <see cref="SoftmaxCrossEntropy"/>'s reference (on double logits), scaled by the Mean denominator, then
-/// ∂W += xᵀ·g, ∂b += g and ∂x = g·Wᵀ in double.
+/// as <see cref="SoftmaxCrossEntropy.RowLoss(ReadOnlySpan{double}, int, SoftmaxCrossEntropyOptions, Span{double}, out double)"/>
+/// computes them, scaled by the Mean denominator, then ∂W += xᵀ·g, ∂b += g and ∂x = g·Wᵀ in double.
 /// </summary>
 /// <remarks>
 /// Same semantics, validation (the same checks, so both throw the same exceptions) and outputs as the fast class;
@@ -113,8 +113,10 @@ public static class DenseSoftmaxCrossEntropy
             ReadOnlySpan<TNumber> x = features.Slice(i * d, d);
             DenseLayerLoops.Logits(x, weights, bias, z, outputs.LogitMagnitudes.IsEmpty ? default : outputs.LogitMagnitudes.Slice(i * k, k));
 
-            // The row's loss and unscaled gradient (Sum over one row), then the global scale.
-            total += SoftmaxCrossEntropy.CostAndGradientInDouble(z, labels.Slice(i, 1), options, Reduction.Sum, g);
+            // The row's loss and unscaled gradient, then the global scale. The row's label and the options are checked
+            // as the softmax reference checks double logits (the double-input CostInDouble checks them nowhere else).
+            SoftmaxCrossEntropy.ValidateLabelShape(k, labels.Slice(i, 1), options, Reduction.Sum);
+            total += SoftmaxCrossEntropyRow.Loss(z, labels[i], default, options, 1, g, out _);
             for (int o = 0; o < k; o++)
             {
                 g[o] = scale == 0 ? 0 : scale * g[o];

@@ -6,21 +6,17 @@ namespace Kernels.Reference;
 
 /// <summary>
 /// The scalar reference for <see cref="Kernels.SoftmaxCrossEntropy"/>: the same public methods, written as plain
-/// loops in double precision, no SIMD. Use it to cross-check the fast kernels.
+/// loops in double precision, no SIMD, one row at a time. Use it to cross-check the fast kernels.
 /// </summary>
 /// <remarks>
-/// <para>Per row: m = max z, S = Σc e^{z_c - m}, lse = m + ln S (ln S computed as log1p of the sum without the
-/// first maximal term, so that it keeps relative accuracy as S → 1); lse - z_c is formed as (m - z_c) + ln S, both
-/// terms ≥ 0, with m - z_c read as 0 when z_c = m (so +∞ - +∞ and -∞ - -∞ never appear). The per-class target
-/// weights a_c follow <see cref="SoftmaxCrossEntropyOptions"/>; the loss is Σc a_c·(lse - z_c) + λ·lse² with terms
-/// of weight a_c = 0 skipped (0·∞ never appears) and the z-loss term skipped when λ = 0; the gradient is
-/// s·((Σc a_c + 2λ·lse)·p_c - a_c) with p_c = e^{z_c - m}/S; for the true class of a plain label the difference
-/// p_y - 1 is formed as -(Σc≠y e^{z_c - m})/S, without cancellation.</para>
+/// <para>Every method is a loop over rows around <see cref="RowLoss(ReadOnlySpan{double}, int, SoftmaxCrossEntropyOptions, Span{double}, out double)"/>
+/// (or its probability-target twin), which holds the whole math of one row: m = max z, S = Σc e^{z_c - m},
+/// lse = m + ln S, the loss Σc a_c·(lse - z_c) + λ·lse² and its gradient (Σc a_c + 2λ·lse)·p_c - a_c, with the
+/// per-class target weights a_c of <see cref="SoftmaxCrossEntropyOptions"/> and p_c = e^{z_c - m}/S.</para>
 /// <para>Results are rounded to float once at the end of each element (costs once at the end). Same semantics as
 /// the fast class (shapes, options, reductions, limits at ±∞, NaN, aliasing, exceptions), allocation-free, slower
-/// and not bit-identical: it is the accuracy yardstick. The <c>…InDouble</c> and <see cref="EvaluateInDouble(ReadOnlySpan{float}, ReadOnlySpan{int}, SoftmaxCrossEntropyOptions, Reduction)"/>
-/// helpers return the unrounded values (and the magnitudes of the terms that an error bound needs); they are
-/// meant for tests and tools, and the latter allocates its result arrays.</para>
+/// and not bit-identical: it is the accuracy yardstick. <c>CostInDouble</c> and <c>RowLoss</c> return unrounded
+/// values, for measuring the error of a float result and for finite-difference checks.</para>
 /// </remarks>
 public static class SoftmaxCrossEntropy
 {
@@ -60,8 +56,7 @@ public static class SoftmaxCrossEntropy
         SoftmaxCrossEntropyOptions options, Reduction reduction = Reduction.Mean)
     {
         int classCount = ValidateLabels(logits, labels, gradient, losses, logSumExp, options, reduction);
-        Outputs outputs = new() { Gradient = gradient, Losses = losses, LogSumExp = logSumExp };
-        return (float)Evaluate(logits, labels, default, classCount, useLabels: true, options, reduction, outputs);
+        return (float)Evaluate(logits, labels, default, classCount, options, reduction, gradient, losses, logSumExp, out _);
     }
 
     /// <inheritdoc cref="Kernels.SoftmaxCrossEntropy.CostAndGradient(ReadOnlySpan{float}, ReadOnlySpan{float}, int, Span{float}, Span{float}, Span{float}, SoftmaxCrossEntropyOptions, Reduction)"/>
@@ -70,8 +65,7 @@ public static class SoftmaxCrossEntropy
         SoftmaxCrossEntropyOptions options, Reduction reduction = Reduction.Mean)
     {
         ValidateTargets(logits, targets, classCount, gradient, losses, logSumExp, options, reduction);
-        Outputs outputs = new() { Gradient = gradient, Losses = losses, LogSumExp = logSumExp };
-        return (float)Evaluate(logits, default, targets, classCount, useLabels: false, options, reduction, outputs);
+        return (float)Evaluate(logits, default, targets, classCount, options, reduction, gradient, losses, logSumExp, out _);
     }
 
     /// <summary>The cost for class-index labels before rounding to float, for measuring the error of a float cost.</summary>
@@ -84,7 +78,7 @@ public static class SoftmaxCrossEntropy
     public static double CostInDouble(ReadOnlySpan<float> logits, ReadOnlySpan<int> labels, SoftmaxCrossEntropyOptions options = default, Reduction reduction = Reduction.Mean)
     {
         int classCount = ValidateLabels(logits, labels, default, default, default, options, reduction);
-        return Evaluate(logits, labels, default, classCount, useLabels: true, options, reduction, default);
+        return Evaluate<float, float>(logits, labels, default, classCount, options, reduction, default, default, default, out _);
     }
 
     /// <summary>
@@ -100,18 +94,7 @@ public static class SoftmaxCrossEntropy
     public static double CostInDouble(ReadOnlySpan<double> logits, ReadOnlySpan<int> labels, SoftmaxCrossEntropyOptions options = default, Reduction reduction = Reduction.Mean)
     {
         int classCount = ValidateLabelShape(logits.Length, labels, options, reduction);
-        return Evaluate(logits, labels, default, classCount, useLabels: true, options, reduction, default);
-    }
-
-    /// <summary>
-    /// The cost and the n×C gradient, unrounded, for class-index labels of logits given in double (for the dense-layer
-    /// references, whose logits X·W + b are computed in double).
-    /// </summary>
-    internal static double CostAndGradientInDouble(
-        ReadOnlySpan<double> logits, ReadOnlySpan<int> labels, SoftmaxCrossEntropyOptions options, Reduction reduction, Span<double> gradient)
-    {
-        int classCount = ValidateLabelShape(logits.Length, labels, options, reduction);
-        return Evaluate(logits, labels, default, classCount, useLabels: true, options, reduction, new Outputs { GradientInDouble = gradient });
+        return Evaluate<double, double>(logits, labels, default, classCount, options, reduction, default, default, default, out _);
     }
 
     /// <summary>The cost for probability targets before rounding to float, for measuring the error of a float cost.</summary>
@@ -125,7 +108,7 @@ public static class SoftmaxCrossEntropy
     public static double CostInDouble(ReadOnlySpan<float> logits, ReadOnlySpan<float> targets, int classCount, SoftmaxCrossEntropyOptions options = default, Reduction reduction = Reduction.Mean)
     {
         ValidateTargets(logits, targets, classCount, default, default, default, options, reduction);
-        return Evaluate(logits, default, targets, classCount, useLabels: false, options, reduction, default);
+        return Evaluate<float, float>(logits, default, targets, classCount, options, reduction, default, default, default, out _);
     }
 
     /// <summary>
@@ -142,364 +125,98 @@ public static class SoftmaxCrossEntropy
     public static double CostInDouble(ReadOnlySpan<double> logits, ReadOnlySpan<float> targets, int classCount, SoftmaxCrossEntropyOptions options = default, Reduction reduction = Reduction.Mean)
     {
         ValidateTargetShape(logits.Length, targets, classCount, options, reduction);
-        return Evaluate(logits, default, targets, classCount, useLabels: false, options, reduction, default);
-    }
-
-    /// <summary>The per-row losses for class-index labels before rounding to float (allocates the result).</summary>
-    /// <param name="logits">n×C logits, row-major; C = logits.Length / labels.Length.</param>
-    /// <param name="labels">n class indices in [0, C), or the ignore index.</param>
-    /// <param name="options">Smoothing, ignore index, class weights, z-loss; default for none.</param>
-    /// <returns>The n row losses in double (0 for ignored rows).</returns>
-    /// <exception cref="ArgumentException">As <see cref="Kernels.SoftmaxCrossEntropy"/> for the same arguments.</exception>
-    public static double[] RowLossesInDouble(ReadOnlySpan<float> logits, ReadOnlySpan<int> labels, SoftmaxCrossEntropyOptions options = default) =>
-        EvaluateInDouble(logits, labels, options, Reduction.Sum).Losses;
-
-    /// <summary>The per-row losses for probability targets before rounding to float (allocates the result).</summary>
-    /// <param name="logits">n×C logits, row-major.</param>
-    /// <param name="targets">n×C targets.</param>
-    /// <param name="classCount">C ≥ 1.</param>
-    /// <param name="options">Smoothing, class weights, z-loss; default for none.</param>
-    /// <returns>The n row losses in double.</returns>
-    /// <exception cref="ArgumentException">As <see cref="Kernels.SoftmaxCrossEntropy"/> for the same arguments.</exception>
-    public static double[] RowLossesInDouble(ReadOnlySpan<float> logits, ReadOnlySpan<float> targets, int classCount, SoftmaxCrossEntropyOptions options = default) =>
-        EvaluateInDouble(logits, targets, classCount, options, Reduction.Sum).Losses;
-
-    /// <summary>
-    /// Everything the reference computes for class-index labels, unrounded, with the magnitudes an error bound needs
-    /// (allocates the result arrays; for tests and tools).
-    /// </summary>
-    /// <param name="logits">n×C logits, row-major; C = logits.Length / labels.Length.</param>
-    /// <param name="labels">n class indices in [0, C), or the ignore index.</param>
-    /// <param name="options">Smoothing, ignore index, class weights, z-loss; default for none.</param>
-    /// <param name="reduction">Sum, or mean (divided by the summed label weights of the rows not ignored).</param>
-    /// <returns>Cost, scale, per-row losses and log-sum-exp, gradient and the term magnitudes, in double.</returns>
-    /// <exception cref="ArgumentException">As <see cref="Kernels.SoftmaxCrossEntropy"/> for the same arguments.</exception>
-    public static Evaluation EvaluateInDouble(ReadOnlySpan<float> logits, ReadOnlySpan<int> labels, SoftmaxCrossEntropyOptions options = default, Reduction reduction = Reduction.Mean)
-    {
-        int classCount = ValidateLabels(logits, labels, default, default, default, options, reduction);
-        Evaluation result = new(labels.Length, classCount);
-        result.Cost = Evaluate(logits, labels, default, classCount, useLabels: true, options, reduction, result.AsOutputs(), out double scale);
-        result.Scale = scale;
-        return result;
+        return Evaluate<double, double>(logits, default, targets, classCount, options, reduction, default, default, default, out _);
     }
 
     /// <summary>
-    /// Everything the reference computes for probability targets, unrounded, with the magnitudes an error bound needs
-    /// (allocates the result arrays; for tests and tools).
+    /// One row's loss, log-sum-exp and gradient for a class-index label, exact in double and unscaled (the row's own
+    /// derivative, as under <see cref="Reduction.Sum"/>): the math every other method of this class loops over.
     /// </summary>
-    /// <param name="logits">n×C logits, row-major.</param>
-    /// <param name="targets">n×C targets.</param>
-    /// <param name="classCount">C ≥ 1.</param>
-    /// <param name="options">Smoothing, class weights, z-loss; default for none.</param>
-    /// <param name="reduction">Sum or mean over the n rows.</param>
-    /// <returns>Cost, scale, per-row losses and log-sum-exp, gradient and the term magnitudes, in double.</returns>
-    /// <exception cref="ArgumentException">As <see cref="Kernels.SoftmaxCrossEntropy"/> for the same arguments.</exception>
-    public static Evaluation EvaluateInDouble(ReadOnlySpan<float> logits, ReadOnlySpan<float> targets, int classCount, SoftmaxCrossEntropyOptions options = default, Reduction reduction = Reduction.Mean)
+    /// <param name="logits">The row's C ≥ 1 logits.</param>
+    /// <param name="label">The class index in [0, C), or the ignore index (loss 0, zero gradient, lse still given).</param>
+    /// <param name="options">Smoothing, ignore index, class weights, z-loss; default for none.</param>
+    /// <param name="gradient">Destination for ∂loss/∂z, length C, or empty for none; may be exactly <paramref name="logits"/>.</param>
+    /// <param name="logSumExp">ln Σc e^{z_c} of the row.</param>
+    /// <returns>Σc a_c·(lse - z_c) + λ·lse².</returns>
+    /// <exception cref="ArgumentException">The row is empty, a length differs from C, or the gradient partly overlaps the logits.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The label or an option is out of range.</exception>
+    public static double RowLoss(ReadOnlySpan<double> logits, int label, SoftmaxCrossEntropyOptions options, Span<double> gradient, out double logSumExp)
     {
-        ValidateTargets(logits, targets, classCount, default, default, default, options, reduction);
-        Evaluation result = new(logits.Length / classCount, classCount);
-        result.Cost = Evaluate(logits, default, targets, classCount, useLabels: false, options, reduction, result.AsOutputs(), out double scale);
-        result.Scale = scale;
-        return result;
-    }
-
-    /// <summary>The unrounded results of <see cref="EvaluateInDouble(ReadOnlySpan{float}, ReadOnlySpan{int}, SoftmaxCrossEntropyOptions, Reduction)"/>.</summary>
-    public sealed class Evaluation
-    {
-        internal Evaluation(int rows, int classCount)
+        ValidateRow(logits, gradient, options);
+        if ((uint)label >= (uint)logits.Length && label != options.IgnoreIndex)
         {
-            Rows = rows;
-            ClassCount = classCount;
-            Losses = new double[rows];
-            LogSumExp = new double[rows];
-            LossMagnitudes = new double[rows];
-            LogSumExpMagnitudes = new double[rows];
-            RowWeightMagnitudes = new double[rows];
-            Gradient = new double[rows * classCount];
-            GradientMagnitudes = new double[rows * classCount];
+            throw new ArgumentOutOfRangeException(nameof(label), label, $"The label must lie in [0, {logits.Length}) or equal the ignore index.");
         }
 
-        /// <summary>The number of rows n.</summary>
-        public int Rows { get; }
+        return SoftmaxCrossEntropyRow.Loss(logits, label, default, options, 1, gradient, out logSumExp);
+    }
 
-        /// <summary>The number of classes C.</summary>
-        public int ClassCount { get; }
-
-        /// <summary>The cost: s·Σ losses (0 when a Mean denominator is 0).</summary>
-        public double Cost { get; internal set; }
-
-        /// <summary>The gradient scale s: 1 (Sum), 1/denominator (Mean), 0 when the Mean denominator is 0.</summary>
-        public double Scale { get; internal set; }
-
-        /// <summary>The per-row losses Σc a_c·(lse - z_c) + λ·lse² (0 for ignored rows), unscaled.</summary>
-        public double[] Losses { get; }
-
-        /// <summary>The per-row log-sum-exp (written for ignored rows too).</summary>
-        public double[] LogSumExp { get; }
-
-        /// <summary>
-        /// Per row, Σc |a_c·(lse - z_c)| + λ·|lse|·(|m| + ln S): what the terms of the loss add up to in magnitude, the
-        /// z-loss term measured with the magnitude of the terms lse is formed from (0 for ignored rows).
-        /// </summary>
-        public double[] LossMagnitudes { get; }
-
-        /// <summary>Per row, |m| + ln S: the magnitudes of the two terms whose sum is lse (m = max z, S = Σ e^{z - m}).</summary>
-        public double[] LogSumExpMagnitudes { get; }
-
-        /// <summary>Per row, W = Σc |a_c| + 2λ·(|m| + ln S): the magnitude of the row's total target weight (0 for ignored rows).</summary>
-        public double[] RowWeightMagnitudes { get; }
-
-        /// <summary>The n×C gradient s·((Σ a + 2λ·lse)·p_c - a_c) (zero rows for ignored rows).</summary>
-        public double[] Gradient { get; }
-
-        /// <summary>Per element, |s|·(W·p_c + |a_c|) with W as in <see cref="RowWeightMagnitudes"/>: the magnitudes of the terms of the gradient.</summary>
-        public double[] GradientMagnitudes { get; }
-
-        internal Outputs AsOutputs() => new()
+    /// <summary>
+    /// One row's loss, log-sum-exp and gradient for probability targets, exact in double and unscaled (the row's own
+    /// derivative, as under <see cref="Reduction.Sum"/>): the math every other method of this class loops over.
+    /// </summary>
+    /// <param name="logits">The row's C ≥ 1 logits.</param>
+    /// <param name="targets">The row's C targets (not range-checked; a NaN makes the loss and gradient NaN, not the lse).</param>
+    /// <param name="options">Smoothing, class weights, z-loss (the ignore index does not apply); default for none.</param>
+    /// <param name="gradient">Destination for ∂loss/∂z, length C, or empty for none; may be exactly <paramref name="logits"/>.</param>
+    /// <param name="logSumExp">ln Σc e^{z_c} of the row.</param>
+    /// <returns>Σc a_c·(lse - z_c) + λ·lse².</returns>
+    /// <exception cref="ArgumentException">The row is empty, a length differs from C, or the gradient partly overlaps the logits.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
+    public static double RowLoss(ReadOnlySpan<double> logits, ReadOnlySpan<float> targets, SoftmaxCrossEntropyOptions options, Span<double> gradient, out double logSumExp)
+    {
+        ValidateRow(logits, gradient, options);
+        if (targets.Length != logits.Length)
         {
-            GradientInDouble = Gradient,
-            LossesInDouble = Losses,
-            LogSumExpInDouble = LogSumExp,
-            LossMagnitudes = LossMagnitudes,
-            LogSumExpMagnitudes = LogSumExpMagnitudes,
-            RowWeightMagnitudes = RowWeightMagnitudes,
-            GradientMagnitudes = GradientMagnitudes,
-        };
+            throw new ArgumentException($"'targets' has length {targets.Length} but 'logits' has length {logits.Length}; they must be equal.", nameof(targets));
+        }
+
+        return SoftmaxCrossEntropyRow.Loss(logits, -1, targets, options, 1, gradient, out logSumExp);
     }
 
-    internal ref struct Outputs
+    /// <summary>
+    /// The loop behind every method: validated arguments in, the rows' losses and log-sum-exp and the scaled gradient
+    /// out (each destination written when not empty, rounded once to <typeparamref name="TOutput"/>); returns the cost.
+    /// </summary>
+    internal static double Evaluate<TLogit, TOutput>(
+        ReadOnlySpan<TLogit> logits, ReadOnlySpan<int> labels, ReadOnlySpan<float> targets, int classCount,
+        SoftmaxCrossEntropyOptions options, Reduction reduction,
+        Span<TOutput> gradient, Span<TOutput> losses, Span<TOutput> logSumExp, out double scale)
+        where TLogit : unmanaged, IBinaryFloatingPointIeee754<TLogit>
+        where TOutput : unmanaged, IBinaryFloatingPointIeee754<TOutput>
     {
-        public Span<float> Gradient;
-        public Span<float> Losses;
-        public Span<float> LogSumExp;
-        public Span<double> GradientInDouble;
-        public Span<double> LossesInDouble;
-        public Span<double> LogSumExpInDouble;
-        public Span<double> LossMagnitudes;
-        public Span<double> LogSumExpMagnitudes;
-        public Span<double> RowWeightMagnitudes;
-        public Span<double> GradientMagnitudes;
-    }
-
-    private static double Evaluate<T>(
-        ReadOnlySpan<T> logits, ReadOnlySpan<int> labels, ReadOnlySpan<float> targets, int classCount, bool useLabels,
-        SoftmaxCrossEntropyOptions options, Reduction reduction, Outputs outputs)
-        where T : unmanaged, IBinaryFloatingPointIeee754<T> =>
-        Evaluate(logits, labels, targets, classCount, useLabels, options, reduction, outputs, out _);
-
-    private static double Evaluate<T>(
-        ReadOnlySpan<T> logits, ReadOnlySpan<int> labels, ReadOnlySpan<float> targets, int classCount, bool useLabels,
-        SoftmaxCrossEntropyOptions options, Reduction reduction, Outputs outputs, out double scale)
-        where T : unmanaged, IBinaryFloatingPointIeee754<T>
-    {
+        // Labels when there are no targets (with no rows either way, both paths agree: cost 0, a Mean scale of 0).
+        bool useLabels = targets.IsEmpty;
         int rows = useLabels ? labels.Length : logits.Length / classCount;
-        double smoothing = options.LabelSmoothing;
-        double lambda = options.ZLossWeight;
-        ReadOnlySpan<float> weights = options.ClassWeights;
-        int? ignore = useLabels ? options.IgnoreIndex : null;
 
-        // Mean: labels divide by Σ w_y over the rows not ignored (PyTorch), probability targets by n.
-        double denominator = rows;
-        if (useLabels)
-        {
-            denominator = 0;
-            for (int i = 0; i < rows; i++)
-            {
-                if (labels[i] != ignore)
-                {
-                    denominator += weights.IsEmpty ? 1 : weights[labels[i]];
-                }
-            }
-        }
-
-        // A Mean over nothing (no row, every row ignored, or label weights summing to 0) costs 0 with a zero gradient.
+        // Mean: labels divide by Σ w_y over the rows not ignored (PyTorch), probability targets by n. A Mean over
+        // nothing (no row, every row ignored, or label weights summing to 0) costs 0 with a zero gradient.
+        double denominator = useLabels ? LabelWeightSum(labels, options) : rows;
         scale = reduction == Reduction.Sum ? 1 : denominator == 0 ? 0 : 1 / denominator;
 
         double total = 0;
         for (int i = 0; i < rows; i++)
         {
-            ReadOnlySpan<T> z = logits.Slice(i * classCount, classCount);
-            ReadOnlySpan<float> t = useLabels ? default : targets.Slice(i * classCount, classCount);
-            int y = useLabels ? labels[i] : -1;
-            bool ignored = useLabels && y == ignore;
+            double loss = SoftmaxCrossEntropyRow.Loss(
+                logits.Slice(i * classCount, classCount),
+                useLabels ? labels[i] : -1,
+                useLabels ? default : targets.Slice(i * classCount, classCount),
+                options,
+                scale,
+                gradient.IsEmpty ? default : gradient.Slice(i * classCount, classCount),
+                out double lse);
 
-            // m = max z, NaN when a logit of the row is NaN; first = the first index holding the maximum. A NaN target
-            // makes the row's loss and gradient NaN but not its lse, which depends on the logits alone (documented).
-            double m = double.NegativeInfinity;
-            int first = 0;
-            bool hasNaN = false, hasNaNTarget = false;
-            for (int c = 0; c < classCount; c++)
+            if (!logSumExp.IsEmpty)
             {
-                double v = double.CreateTruncating(z[c]);
-                hasNaNTarget |= !useLabels && float.IsNaN(t[c]);
-                if (double.IsNaN(v))
-                {
-                    hasNaN = true;
-                }
-                else if (v > m)
-                {
-                    m = v;
-                    first = c;
-                }
+                logSumExp[i] = TOutput.CreateTruncating(lse);
             }
 
-            if (hasNaN)
+            if (!losses.IsEmpty)
             {
-                m = double.NaN;
+                losses[i] = TOutput.CreateTruncating(loss);
             }
 
-            // S - 1 without the first maximal term (for ln S = log1p(S - 1)), and Σc≠y e^{z_c - m} for p_y - 1.
-            double sumWithoutFirst = 0, sumWithoutLabel = 0;
-            for (int c = 0; c < classCount; c++)
-            {
-                double e = ShiftedExp(double.CreateTruncating(z[c]), m);
-                if (c != first)
-                {
-                    sumWithoutFirst += e;
-                }
-
-                if (c != y)
-                {
-                    sumWithoutLabel += e;
-                }
-            }
-
-            double sum = 1 + sumWithoutFirst;
-            double logSum = BinaryCrossEntropy.Log1p(sumWithoutFirst);
-            double lse = m + logSum; // m = ±∞ gives ±∞ (ln S is finite); NaN stays NaN.
-            if (!outputs.LogSumExp.IsEmpty)
-            {
-                outputs.LogSumExp[i] = (float)lse;
-            }
-
-            if (!outputs.LogSumExpInDouble.IsEmpty)
-            {
-                outputs.LogSumExpInDouble[i] = lse;
-            }
-
-            double lseMagnitude = Math.Abs(m) + logSum;
-            if (!outputs.LogSumExpMagnitudes.IsEmpty)
-            {
-                outputs.LogSumExpMagnitudes[i] = lseMagnitude;
-            }
-
-            if (hasNaNTarget)
-            {
-                m = sum = logSum = lse = sumWithoutLabel = double.NaN;
-            }
-
-            if (ignored)
-            {
-                WriteRow(outputs, i, classCount, 0, 0);
-                continue;
-            }
-
-            // Σ a_c, the loss Σ a_c·(lse - z_c) with zero-weight terms skipped, and its term magnitudes.
-            double weightSum = 0, weightMagnitude = 0, loss = 0, magnitude = 0;
-            for (int c = 0; c < classCount; c++)
-            {
-                double a = TargetWeight(c, y, t, weights, smoothing, classCount, useLabels);
-                weightSum += a;
-                weightMagnitude += Math.Abs(a);
-                if (a != 0)
-                {
-                    double term = a * Distance(double.CreateTruncating(z[c]), m, logSum);
-                    loss += term;
-                    magnitude += Math.Abs(term);
-                }
-            }
-
-            if (lambda != 0)
-            {
-                loss += lambda * lse * lse;
-                magnitude += lambda * Math.Abs(lse) * lseMagnitude;
-                weightMagnitude += 2 * lambda * lseMagnitude;
-            }
-
-            if (!outputs.RowWeightMagnitudes.IsEmpty)
-            {
-                outputs.RowWeightMagnitudes[i] = weightMagnitude;
-            }
-
-            if (hasNaN)
-            {
-                loss = double.NaN;
-            }
-
-            total += loss;
-            if (!outputs.Losses.IsEmpty)
-            {
-                outputs.Losses[i] = (float)loss;
-            }
-
-            if (!outputs.LossesInDouble.IsEmpty)
-            {
-                outputs.LossesInDouble[i] = loss;
-            }
-
-            if (!outputs.LossMagnitudes.IsEmpty)
-            {
-                outputs.LossMagnitudes[i] = magnitude;
-            }
-
-            if (outputs.Gradient.IsEmpty && outputs.GradientInDouble.IsEmpty && outputs.GradientMagnitudes.IsEmpty)
-            {
-                continue;
-            }
-
-            double k = weightSum + (lambda != 0 ? 2 * lambda * lse : 0);
-            for (int c = 0; c < classCount; c++)
-            {
-                double zc = double.CreateTruncating(z[c]);
-                double p = ShiftedExp(zc, m) / sum;
-                double a = TargetWeight(c, y, t, weights, smoothing, classCount, useLabels);
-                double g;
-                if (hasNaN || (lambda != 0 && double.IsInfinity(lse)))
-                {
-                    // Documented: NaN input → NaN row; with λ > 0 an infinite lse gives a NaN gradient row.
-                    g = double.NaN;
-                }
-                else if (c == y)
-                {
-                    // K·p_y - a_y = (K - a_y)·p_y - a_y·(1 - p_y), 1 - p_y = Σc≠y p_c: no cancellation of p_y - 1,
-                    // and K - a_y (the other classes' weights plus the z-loss term) is formed without subtracting.
-                    double others = lambda != 0 ? 2 * lambda * lse : 0;
-                    for (int j = 0; j < classCount; j++)
-                    {
-                        if (j != y)
-                        {
-                            others += TargetWeight(j, y, t, weights, smoothing, classCount, useLabels);
-                        }
-                    }
-
-                    g = (others * p) - (a * (sumWithoutLabel / sum));
-                }
-                else
-                {
-                    g = (k * p) - a;
-                }
-
-                double gradient = scale * g;
-                if (scale == 0)
-                {
-                    gradient = 0;
-                }
-
-                if (!outputs.Gradient.IsEmpty)
-                {
-                    outputs.Gradient[i * classCount + c] = (float)gradient;
-                }
-
-                if (!outputs.GradientInDouble.IsEmpty)
-                {
-                    outputs.GradientInDouble[i * classCount + c] = gradient;
-                }
-
-                if (!outputs.GradientMagnitudes.IsEmpty)
-                {
-                    outputs.GradientMagnitudes[i * classCount + c] = Math.Abs(scale) * ((weightMagnitude * p) + Math.Abs(a));
-                }
-            }
+            total += loss; // an ignored row adds +0, which leaves the running sum unchanged
         }
 
         if (reduction == Reduction.Mean)
@@ -510,72 +227,26 @@ public static class SoftmaxCrossEntropy
         return total;
     }
 
-    /// <summary>a_c for labels: (1-ε)·w_y·[c = y] + (ε/C)·w_c; for targets: w_c·((1-ε)·t_c + ε/C). Terms whose
-    /// factor is exactly 0 are left out, so an infinite weight on a class of zero target weight does not give NaN.</summary>
-    private static double TargetWeight(int c, int y, ReadOnlySpan<float> t, ReadOnlySpan<float> weights, double smoothing, int classCount, bool useLabels)
+    /// <summary>Σ w_y over the rows whose label is not the ignore index (w = 1 without class weights): the labels' Mean denominator.</summary>
+    private static double LabelWeightSum(ReadOnlySpan<int> labels, SoftmaxCrossEntropyOptions options)
     {
-        double w = weights.IsEmpty ? 1 : weights[c];
-        double uniform = smoothing != 0 ? smoothing / classCount * w : 0;
-        if (useLabels)
+        ReadOnlySpan<float> weights = options.ClassWeights;
+        double sum = 0;
+        foreach (int label in labels)
         {
-            return c == y ? (1 - smoothing) * w + uniform : uniform;
-        }
-
-        return w * ((1 - smoothing) * t[c] + smoothing / classCount);
-    }
-
-    /// <summary>e^{z - m}, with z = m read as e^0 = 1 (so that z = m = ±∞ gives 1, not NaN).</summary>
-    private static double ShiftedExp(double z, double m) => z == m ? 1 : Math.Exp(z - m);
-
-    /// <summary>lse - z = (m - z) + ln S, with m - z read as 0 when z = m (both terms are ≥ 0: no cancellation).</summary>
-    private static double Distance(double z, double m, double logSum) => z == m ? logSum : (m - z) + logSum;
-
-    private static void WriteRow(Outputs outputs, int row, int classCount, double loss, double gradient)
-    {
-        if (!outputs.Losses.IsEmpty)
-        {
-            outputs.Losses[row] = (float)loss;
-        }
-
-        if (!outputs.LossesInDouble.IsEmpty)
-        {
-            outputs.LossesInDouble[row] = loss;
-        }
-
-        if (!outputs.LossMagnitudes.IsEmpty)
-        {
-            outputs.LossMagnitudes[row] = 0;
-        }
-
-        if (!outputs.RowWeightMagnitudes.IsEmpty)
-        {
-            outputs.RowWeightMagnitudes[row] = 0;
-        }
-
-        for (int c = 0; c < classCount; c++)
-        {
-            int index = row * classCount + c;
-            if (!outputs.Gradient.IsEmpty)
+            if (label != options.IgnoreIndex)
             {
-                outputs.Gradient[index] = (float)gradient;
-            }
-
-            if (!outputs.GradientInDouble.IsEmpty)
-            {
-                outputs.GradientInDouble[index] = gradient;
-            }
-
-            if (!outputs.GradientMagnitudes.IsEmpty)
-            {
-                outputs.GradientMagnitudes[index] = 0;
+                sum += weights.IsEmpty ? 1 : weights[label];
             }
         }
+
+        return sum;
     }
 
     // ---- Validation: the fast class's rules (and, where it exposes them, its code), all checked before anything is
     // written, so that both reject exactly the same calls with the same exceptions; only the arithmetic is independent.
 
-    private static int ValidateLabels(
+    internal static int ValidateLabels(
         ReadOnlySpan<float> logits, ReadOnlySpan<int> labels, Span<float> gradient, Span<float> losses, Span<float> logSumExp,
         SoftmaxCrossEntropyOptions options, Reduction reduction)
     {
@@ -585,7 +256,7 @@ public static class SoftmaxCrossEntropy
         return classCount;
     }
 
-    private static void ValidateTargets(
+    internal static void ValidateTargets(
         ReadOnlySpan<float> logits, ReadOnlySpan<float> targets, int classCount, Span<float> gradient, Span<float> losses, Span<float> logSumExp,
         SoftmaxCrossEntropyOptions options, Reduction reduction)
     {
@@ -594,8 +265,8 @@ public static class SoftmaxCrossEntropy
         Kernels.SoftmaxCrossEntropy.ValidateArguments(logits, targets, nameof(targets), classCount, gradient, losses, logSumExp, options, reduction);
     }
 
-    // The double-logit helpers have no float spans to alias; they check shapes and options only.
-    private static int ValidateLabelShape(int logitsLength, ReadOnlySpan<int> labels, SoftmaxCrossEntropyOptions options, Reduction reduction)
+    // The double-logit methods have no float spans to alias; they check shapes and options only.
+    internal static int ValidateLabelShape(int logitsLength, ReadOnlySpan<int> labels, SoftmaxCrossEntropyOptions options, Reduction reduction)
     {
         int classCount = Kernels.SoftmaxCrossEntropy.ValidateLabelShape(logitsLength, labels, options);
         CheckOptions(options, reduction);
@@ -617,6 +288,27 @@ public static class SoftmaxCrossEntropy
 
         SpanGuard.EmptyOrLength(options.ClassWeights, classCount, "options.ClassWeights", "one weight per class");
         CheckOptions(options, reduction);
+    }
+
+    private static void ValidateRow(ReadOnlySpan<double> logits, Span<double> gradient, SoftmaxCrossEntropyOptions options)
+    {
+        if (logits.IsEmpty)
+        {
+            throw new ArgumentException("'logits' is empty; a row has at least one class.", nameof(logits));
+        }
+
+        if (!gradient.IsEmpty && gradient.Length != logits.Length)
+        {
+            throw new ArgumentException($"'gradient' has length {gradient.Length}; it must be empty or have length {logits.Length} (one value per logit).", nameof(gradient));
+        }
+
+        if (gradient.Overlaps(logits, out int offset) && (offset != 0 || gradient.Length != logits.Length))
+        {
+            throw new ArgumentException("'gradient' overlaps 'logits' (only exactly the same memory, for in-place use, is allowed).", nameof(gradient));
+        }
+
+        SpanGuard.EmptyOrLength(options.ClassWeights, logits.Length, "options.ClassWeights", "one weight per class");
+        CheckOptions(options, Reduction.Sum);
     }
 
     private static void CheckOptions(SoftmaxCrossEntropyOptions options, Reduction reduction)

@@ -122,7 +122,7 @@ public class DenseLayerReferenceTests
             }
             else
             {
-                Kernels.Reference.SoftmaxCrossEntropy.Evaluation s = Kernels.Reference.SoftmaxCrossEntropy.EvaluateInDouble(z, p.Labels, p.Options, reduction);
+                SoftmaxEvaluation s = SoftmaxEvaluation.Of(z, p.Labels, p.Options, reduction);
                 Assert.Equal(s.Cost, e.Cost);
                 Assert.Equal(s.Gradient, e.LogitGradient);
             }

@@ -26,7 +26,7 @@ public class SoftmaxCrossEntropyReferenceTests
     {
         for (int label = 0; label < 3; label++)
         {
-            Ref.Evaluation e = Ref.EvaluateInDouble(OneTwoThree, [label], default, Reduction.Sum);
+            SoftmaxEvaluation e = SoftmaxEvaluation.Of(OneTwoThree, [label], default, Reduction.Sum);
             AssertClose(LseOneTwoThree - (label + 1), e.Losses[0]);
             AssertClose(LseOneTwoThree, e.LogSumExp[0]);
             for (int c = 0; c < 3; c++)
@@ -40,7 +40,7 @@ public class SoftmaxCrossEntropyReferenceTests
     public void LabelSmoothing_MatchesPyTorchFormulaComputedTo40Digits()
     {
         // ε = 0.1f (its float value), label 0: a = (1-ε)·onehot + ε/3.
-        Ref.Evaluation e = Ref.EvaluateInDouble(OneTwoThree, [0], new SoftmaxCrossEntropyOptions { LabelSmoothing = 0.1f }, Reduction.Sum);
+        SoftmaxEvaluation e = SoftmaxEvaluation.Of(OneTwoThree, [0], new SoftmaxCrossEntropyOptions { LabelSmoothing = 0.1f }, Reduction.Sum);
         AssertClose(2.307605962954264185098154279545070451473, e.Losses[0]);
         AssertClose(-0.8433027591695421290788008151821748687987371, e.Gradient[0]);
         AssertClose(0.2113951372247589460113710766740961305326386, e.Gradient[1]);
@@ -61,7 +61,7 @@ public class SoftmaxCrossEntropyReferenceTests
     public void ZLoss_AddsLambdaLseSquaredAndItsGradient()
     {
         // λ = 0.01f, label 2: loss = (lse - 3) + λ·lse², gradient (1 + 2λ·lse)·p - onehot.
-        Ref.Evaluation e = Ref.EvaluateInDouble(OneTwoThree, [2], new SoftmaxCrossEntropyOptions { ZLossWeight = 0.01f }, Reduction.Sum);
+        SoftmaxEvaluation e = SoftmaxEvaluation.Of(OneTwoThree, [2], new SoftmaxCrossEntropyOptions { ZLossWeight = 0.01f }, Reduction.Sum);
         AssertClose(0.5237237459381147296840350312292467990029, e.Losses[0]);
         AssertClose(0.09616634739558990677106119456699484632934671, e.Gradient[0]);
         AssertClose(0.2614072346347118744899375383171630849424928, e.Gradient[1]);
@@ -71,7 +71,7 @@ public class SoftmaxCrossEntropyReferenceTests
     [Fact]
     public void ProbabilityTargets_MatchFormulaComputedTo40Digits()
     {
-        Ref.Evaluation e = Ref.EvaluateInDouble(OneTwoThree, [0.25f, 0.25f, 0.5f], 3, default, Reduction.Sum);
+        SoftmaxEvaluation e = SoftmaxEvaluation.Of(OneTwoThree, [0.25f, 0.25f, 0.5f], 3, default, Reduction.Sum);
         AssertClose(1.157605964444380304482919904545070451473, e.Losses[0]);
         AssertClose(-0.1599694268296195420019778985155082021320666, e.Gradient[0]);
         AssertClose(-0.005271528945202347527040381659237202800693803, e.Gradient[1]);
@@ -83,7 +83,7 @@ public class SoftmaxCrossEntropyReferenceTests
     {
         // [0, -40, -40], label 0: loss = ln(1 + 2e^-40) ≈ 8.5e-18 and p_0 - 1 ≈ -8.5e-18, both far below double's
         // ulp of 1: a reference forming ln S or p_y - 1 directly would return 0.
-        Ref.Evaluation e = Ref.EvaluateInDouble([0f, -40f, -40f], [0], default, Reduction.Sum);
+        SoftmaxEvaluation e = SoftmaxEvaluation.Of([0f, -40f, -40f], [0], default, Reduction.Sum);
         AssertClose(8.496708510583177954561438863645050126592e-18, e.Losses[0]);
         AssertClose(-8.496708510583177918464414051900709756686e-18, e.Gradient[0]);
     }
@@ -96,7 +96,7 @@ public class SoftmaxCrossEntropyReferenceTests
         foreach (float x in new[] { -80f, -50f, -5f, -0.5f, 0f, 1e-6f, 0.5f, 5f, 20f, 50f, 80f })
         {
             double expectedLoss = Kernels.Reference.BinaryCrossEntropy.LogitLoss(x, 1, 1, out double expectedGradient);
-            Ref.Evaluation e = Ref.EvaluateInDouble([0f, x], [1], default, Reduction.Sum);
+            SoftmaxEvaluation e = SoftmaxEvaluation.Of([0f, x], [1], default, Reduction.Sum);
             AssertClose(expectedLoss, e.Losses[0]);
             AssertClose(expectedGradient, e.Gradient[1]);
             AssertClose(-expectedGradient, e.Gradient[0]);
@@ -113,7 +113,7 @@ public class SoftmaxCrossEntropyReferenceTests
             {
                 float[] logits = Enumerable.Repeat(value, classCount).ToArray();
                 int label = classCount / 2;
-                Ref.Evaluation e = Ref.EvaluateInDouble(logits, [label], default, Reduction.Sum);
+                SoftmaxEvaluation e = SoftmaxEvaluation.Of(logits, [label], default, Reduction.Sum);
                 AssertClose(Math.Log(classCount), e.Losses[0]);
                 Assert.Equal(float.IsInfinity(value) ? value : value + Math.Log(classCount), e.LogSumExp[0], 1e-14 * Math.Max(1, Math.Abs(value)));
                 for (int c = 0; c < classCount; c++)
@@ -143,8 +143,8 @@ public class SoftmaxCrossEntropyReferenceTests
             foreach (float shift in new[] { -1024f, 3f, 4096f })
             {
                 float[] shifted = logits.Select(z => z + shift).ToArray();
-                Ref.Evaluation a = Ref.EvaluateInDouble(logits, [label], default, Reduction.Sum);
-                Ref.Evaluation b = Ref.EvaluateInDouble(shifted, [label], default, Reduction.Sum);
+                SoftmaxEvaluation a = SoftmaxEvaluation.Of(logits, [label], default, Reduction.Sum);
+                SoftmaxEvaluation b = SoftmaxEvaluation.Of(shifted, [label], default, Reduction.Sum);
                 AssertClose(a.Losses[0], b.Losses[0]);
                 Assert.Equal(a.LogSumExp[0] + shift, b.LogSumExp[0], 1e-12 * Math.Abs(b.LogSumExp[0]));
                 for (int c = 0; c < classCount; c++)
@@ -180,13 +180,13 @@ public class SoftmaxCrossEntropyReferenceTests
     [Fact]
     public void NaN_MakesTheRowAndTheCostNaN_OtherRowsUntouched()
     {
-        Ref.Evaluation e = Ref.EvaluateInDouble([float.NaN, 0f, 1f, 0f, 0f, 0f], [1, 0], default, Reduction.Sum);
+        SoftmaxEvaluation e = SoftmaxEvaluation.Of([float.NaN, 0f, 1f, 0f, 0f, 0f], [1, 0], default, Reduction.Sum);
         Assert.True(double.IsNaN(e.Losses[0]) && double.IsNaN(e.LogSumExp[0]) && double.IsNaN(e.Cost));
         Assert.All(e.Gradient.Take(3), g => Assert.True(double.IsNaN(g)));
         AssertClose(Math.Log(3), e.Losses[1]);
 
         // Documented for targets too: a NaN target makes the row's loss and gradient NaN; lse depends on the logits alone.
-        Ref.Evaluation t = Ref.EvaluateInDouble([0f, 1f, 0f, 0f], [0.5f, float.NaN, 0.5f, 0.5f], 2, default, Reduction.Sum);
+        SoftmaxEvaluation t = SoftmaxEvaluation.Of([0f, 1f, 0f, 0f], [0.5f, float.NaN, 0.5f, 0.5f], 2, default, Reduction.Sum);
         Assert.True(double.IsNaN(t.Losses[0]) && double.IsFinite(t.LogSumExp[0]) && double.IsNaN(t.Cost));
         Assert.All(t.Gradient.Take(2), g => Assert.True(double.IsNaN(g)));
         AssertClose(Math.Log(2), t.Losses[1]);
@@ -198,13 +198,13 @@ public class SoftmaxCrossEntropyReferenceTests
         SoftmaxCrossEntropyOptions options = new() { ZLossWeight = 0.5f };
         foreach (float[] row in new[] { new[] { float.PositiveInfinity, 0f }, [float.NegativeInfinity, float.NegativeInfinity] })
         {
-            Ref.Evaluation e = Ref.EvaluateInDouble(row, [0], options, Reduction.Sum);
+            SoftmaxEvaluation e = SoftmaxEvaluation.Of(row, [0], options, Reduction.Sum);
             Assert.Equal(double.PositiveInfinity, e.Losses[0]);
             Assert.All(e.Gradient, g => Assert.True(double.IsNaN(g)));
         }
 
         // A -∞ class with a finite maximum keeps lse finite: nothing special happens.
-        Ref.Evaluation finite = Ref.EvaluateInDouble([float.NegativeInfinity, 0f], [1], options, Reduction.Sum);
+        SoftmaxEvaluation finite = SoftmaxEvaluation.Of([float.NegativeInfinity, 0f], [1], options, Reduction.Sum);
         AssertClose(0.5 * 0 * 0, finite.Losses[0]);
         Assert.Equal([0.0, 0.0], finite.Gradient);
     }
@@ -213,19 +213,19 @@ public class SoftmaxCrossEntropyReferenceTests
     public void IgnoredRows_HaveZeroLossAndGradientButTheirLse_MeanCountsOnlyTheOthers()
     {
         SoftmaxCrossEntropyOptions options = new() { IgnoreIndex = -100 };
-        Ref.Evaluation e = Ref.EvaluateInDouble([1f, 2f, 3f, 5f, 0f, 0f], [-100, 0], options, Reduction.Mean);
+        SoftmaxEvaluation e = SoftmaxEvaluation.Of([1f, 2f, 3f, 5f, 0f, 0f], [-100, 0], options, Reduction.Mean);
         Assert.Equal(0, e.Losses[0]);
         AssertClose(LseOneTwoThree, e.LogSumExp[0]);
         Assert.Equal([0.0, 0.0, 0.0], e.Gradient.Take(3));
         AssertClose(e.Losses[1], e.Cost); // one row counted: Mean = that row's loss.
 
-        Ref.Evaluation all = Ref.EvaluateInDouble([1f, 2f, 3f], [-100], options, Reduction.Mean);
+        SoftmaxEvaluation all = SoftmaxEvaluation.Of([1f, 2f, 3f], [-100], options, Reduction.Mean);
         Assert.Equal(0, all.Cost);
         Assert.All(all.Gradient, g => Assert.Equal(0, g));
 
         // Label weights summing to 0 (the only label has weight 0): cost 0 and a zero gradient, not NaN.
         float[] weights = [0f, 1f, 1f];
-        Ref.Evaluation zero = Ref.EvaluateInDouble([1f, 2f, 3f], [0], new SoftmaxCrossEntropyOptions { ClassWeights = weights, LabelSmoothing = 0.3f }, Reduction.Mean);
+        SoftmaxEvaluation zero = SoftmaxEvaluation.Of([1f, 2f, 3f], [0], new SoftmaxCrossEntropyOptions { ClassWeights = weights, LabelSmoothing = 0.3f }, Reduction.Mean);
         Assert.Equal(0, zero.Cost);
         Assert.All(zero.Gradient, g => Assert.Equal(0, g));
     }
@@ -241,23 +241,21 @@ public class SoftmaxCrossEntropyReferenceTests
         SoftmaxCrossEntropyOptions options = new() { ClassWeights = weights, LabelSmoothing = 0.05f, ZLossWeight = 1e-3f };
         float[] gradient = new float[logits.Length], losses = new float[7], lse = new float[7];
 
-        Ref.Evaluation e = Ref.EvaluateInDouble(logits, labels, options, Reduction.Mean);
+        SoftmaxEvaluation e = SoftmaxEvaluation.Of(logits, labels, options, Reduction.Mean);
         Assert.Equal((float)e.Cost, Ref.CostAndGradient(logits, labels, gradient, losses, lse, options, Reduction.Mean));
         Assert.Equal(e.Gradient.Select(g => (float)g), gradient);
         Assert.Equal(e.Losses.Select(l => (float)l), losses);
         Assert.Equal(e.LogSumExp.Select(l => (float)l), lse);
         Assert.Equal(e.Cost, Ref.CostInDouble(logits, labels, options, Reduction.Mean));
         Assert.Equal(e.Cost, Ref.CostInDouble(logits.Select(z => (double)z).ToArray(), labels, options, Reduction.Mean));
-        Assert.Equal(e.Losses, Ref.RowLossesInDouble(logits, labels, options));
 
-        Ref.Evaluation p = Ref.EvaluateInDouble(logits, targets, 13, options, Reduction.Sum);
+        SoftmaxEvaluation p = SoftmaxEvaluation.Of(logits, targets, 13, options, Reduction.Sum);
         Assert.Equal((float)p.Cost, Ref.CostAndGradient(logits, targets, 13, gradient, losses, lse, options, Reduction.Sum));
         Assert.Equal(p.Gradient.Select(g => (float)g), gradient);
-        Assert.Equal(p.Losses, Ref.RowLossesInDouble(logits, targets, 13, options));
         Assert.Equal(p.Cost, Ref.CostInDouble(logits.Select(z => (double)z).ToArray(), targets, 13, options, Reduction.Sum));
 
         // The simple overloads are the general ones with default options.
-        Ref.Evaluation plain = Ref.EvaluateInDouble(logits, labels, default, Reduction.Mean);
+        SoftmaxEvaluation plain = SoftmaxEvaluation.Of(logits, labels, default, Reduction.Mean);
         Assert.Equal((float)plain.Cost, Ref.Cost(logits, labels));
         Assert.Equal((float)plain.Cost, Ref.CostAndGradient(logits, labels, gradient));
         Assert.Equal(plain.Gradient.Select(g => (float)g), gradient);
@@ -330,9 +328,9 @@ public class SoftmaxCrossEntropyReferenceTests
                     ZLossWeight = zLoss ? 0.05f : 0f,
                 };
 
-                Ref.Evaluation e = targets
-                    ? Ref.EvaluateInDouble(logits, targetValues, classCount, options, reduction)
-                    : Ref.EvaluateInDouble(logits, labels, options, reduction);
+                SoftmaxEvaluation e = targets
+                    ? SoftmaxEvaluation.Of(logits, targetValues, classCount, options, reduction)
+                    : SoftmaxEvaluation.Of(logits, labels, options, reduction);
                 double[] z = logits.Select(v => (double)v).ToArray();
                 double scale = e.GradientMagnitudes.Max();
                 for (int i = 0; i < z.Length; i++)
@@ -360,7 +358,7 @@ public class SoftmaxCrossEntropyReferenceTests
 
     private static void ExpectRow(float[] logits, int label, double loss, double[] gradient)
     {
-        Ref.Evaluation e = Ref.EvaluateInDouble(logits, [label], default, Reduction.Sum);
+        SoftmaxEvaluation e = SoftmaxEvaluation.Of(logits, [label], default, Reduction.Sum);
         if (double.IsInfinity(loss) || loss == 0)
         {
             Assert.Equal(loss, e.Losses[0]);
