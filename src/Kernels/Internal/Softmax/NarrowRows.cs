@@ -6,21 +6,33 @@ using Kernels.Internal.Simd;
 namespace Kernels.Internal.Softmax;
 
 /// <summary>
-/// Rows of at most <see cref="SoftmaxDriver.NarrowClassLimit"/> classes, a vector of rows at a time, one row per
-/// lane: the group is transposed into a stack tile (classes × rows), so the maximum, the exponentials and the scaling
+/// Rows of at most <see cref="LabelClassLimit"/> classes (<see cref="TargetClassLimit"/> with probability targets), a
+/// vector of rows at a time, one row per lane: the group is transposed into a stack tile (classes × rows), so the maximum, the exponentials and the scaling
 /// are whole-vector operations over classes 0..C-1 in order, and transposed back into the gradient. A row of 10
 /// classes would otherwise fill a third of a vector and spend its time in tails and per-row scalar code.
 /// </summary>
 /// <remarks>
-/// Stack: two tiles of (64 + 16) × 16 floats (the logits, then the exponentials and the gradient; the targets, then
-/// the row-major gradient), 10 KB, plus about 1 KB of per-row lanes. Rows left over after the last whole vector run
+/// Stack: 10 KB of tiles plus about 1 KB of per-row lanes. Labels: a (128 + 16) × 16 tile (the logits, then the
+/// exponentials and the gradient, transposed back straight into the gradient) and a 16 × 16 corner for the last,
+/// partial column block. Probability targets: two (64 + 16) × 16 tiles (the logits; the targets, then the row-major
+/// gradient). Rows left over after the last whole vector run
 /// the same code on scalar lanes, one row per group, so every width computes every row alike.
 /// </remarks>
 [SkipLocalsInit]
 internal static class NarrowRows
 {
+    /// <summary>
+    /// The widest rows taken here with class labels (with probability targets, whose tile doubles the stack). Measured:
+    /// C = 100 took 1.6 ns per element one row at a time, where the fixed cost of a row (its maximum's and sums'
+    /// reductions, the row math) dominates; a vector of rows amortizes it.
+    /// </summary>
+    public const int LabelClassLimit = 128;
+
+    /// <summary>The widest rows taken here with probability targets (two tiles within the same 10 KB).</summary>
+    public const int TargetClassLimit = 64;
+
     private const int MaxRows = 16;
-    private const int TileRows = SoftmaxDriver.NarrowClassLimit + MaxRows;
+    private const int AreaFloats = (LabelClassLimit + MaxRows + MaxRows) * MaxRows;
 
     /// <summary>Float partial sums over this many classes are added to the row's double sums.</summary>
     private const int FlushClasses = 8;
@@ -50,11 +62,11 @@ internal static class NarrowRows
     {
         int classes = pass.ClassCount, width = T.Count;
         Unsafe.SkipInit(out Tiles tiles);
-        ref float tile = ref tiles.Logits[0];
+        ref float tile = ref tiles.Area[0];
         Transpose<T>(pass.Logits, first, classes, ref tile);
         if (TShape.ProbabilityTargets)
         {
-            Transpose<T>(pass.Targets, first, classes, ref tiles.Scratch[0]);
+            Transpose<T>(pass.Targets, first, classes, ref Scratch<TShape>(ref tiles));
         }
 
         // Labels as float lanes (exact below 2^24; labels lie in [0, C), so no label collides with the ignore index's
@@ -112,8 +124,8 @@ internal static class NarrowRows
         where TRule : IExponentialRule
     {
         int classes = pass.ClassCount, width = T.Count;
-        ref float tile = ref tiles.Logits[0];
-        ref float targetTile = ref tiles.Scratch[0];
+        ref float tile = ref tiles.Area[0];
+        ref float targetTile = ref Scratch<TShape>(ref tiles);
         stats.LabelExponential = TRule.Exp(stats.Exponential, stats.LabelLogit);
         RowConstants<T> constants = new(pass, default, 0f, 0f);
         ref float weights = ref MemoryMarshal.GetReference(pass.ClassWeights);
@@ -186,7 +198,7 @@ internal static class NarrowRows
                 T.Store(gradient, ref tile, at);
             }
 
-            WriteGradient<T>(pass, first, ref tiles);
+            WriteGradient<T, TShape>(pass, first, ref tiles);
         }
 
         // One row per lane, so the per-row outputs are contiguous: whole-vector stores.
@@ -227,55 +239,89 @@ internal static class NarrowRows
         return TShape.ClassWeights ? smoothed * weight : smoothed;
     }
 
+    /// <summary>The scratch after the logit tile: the target tile, or the corner block and small row-major groups.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ref float Scratch<TShape>(ref Tiles tiles) where TShape : ISoftmaxShape =>
+        ref tiles.Area[((TShape.ProbabilityTargets ? TargetClassLimit : LabelClassLimit) + MaxRows) * MaxRows];
+
     /// <summary>Transposes the gradient tile back (row-major) and writes it.</summary>
-    private static void WriteGradient<T>(scoped in SoftmaxPass pass, int first, ref Tiles tiles)
+    private static void WriteGradient<T, TShape>(scoped in SoftmaxPass pass, int first, ref Tiles tiles)
         where T : struct, ISimdLanes<T>
+        where TShape : ISoftmaxShape
     {
         int classes = pass.ClassCount, width = T.Count;
-        ref float tile = ref tiles.Logits[0];
-        // Register transposes write whole blocks, so they land at a padded row stride; widths without one move
-        // elements one by one.
-        ref float rowMajor = ref tiles.Scratch[0];
+        ref float tile = ref tiles.Area[0];
+        ref float scratch = ref Scratch<TShape>(ref tiles);
+        Span<float> gradient = pass.Gradient.Slice(first * classes, width * classes);
+        ref float destination = ref MemoryMarshal.GetReference(gradient);
+        if (!TShape.ProbabilityTargets && classes >= width &&
+            T.TryTransposeSquare(ref Unsafe.Add(ref tile, 0), (nuint)width, ref destination, (nuint)classes))
+        {
+            // Straight into the gradient, blocks from the last: a partial last block goes through the corner, its rows
+            // stored as whole vectors that run into the next row's first classes (rewritten by the first block, whose
+            // columns those are: C ≥ T.Count), the last row exactly, so nothing past the group is touched (in place,
+            // the next group's logits live there).
+            int last = (classes - 1) / width * width;
+            if (last + width > classes)
+            {
+                T.TryTransposeSquare(ref Unsafe.Add(ref tile, last * width), (nuint)width, ref scratch, (nuint)width);
+                for (int r = 0; r < width - 1; r++)
+                {
+                    T.Store(T.Load(ref scratch, (nuint)(r * width)), ref destination, (nuint)((r * classes) + last));
+                }
+
+                MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref scratch, (width - 1) * width), classes - last).CopyTo(gradient[(((width - 1) * classes) + last)..]);
+                last -= width;
+            }
+
+            for (int c = last; c > 0; c -= width)
+            {
+                T.TryTransposeSquare(ref Unsafe.Add(ref tile, c * width), (nuint)width, ref Unsafe.Add(ref destination, c), (nuint)classes);
+            }
+
+            // The first block was written first (as the probe that the width transposes) and is written again last, over
+            // the spill of the partial block.
+            T.TryTransposeSquare(ref tile, (nuint)width, ref destination, (nuint)classes);
+            return;
+        }
+
+        // Register transposes write whole blocks, so they land in the scratch at a padded row stride (narrow or target
+        // groups: at most 16 × 64 floats); widths without one move elements one by one.
         int padded = (classes + width - 1) / width * width;
         bool transposed = true;
         for (int c = 0; c < classes && transposed; c += width)
         {
-            transposed = T.TryTransposeSquare(ref Unsafe.Add(ref tile, c * width), (nuint)width, ref Unsafe.Add(ref rowMajor, c), (nuint)padded);
+            transposed = T.TryTransposeSquare(ref Unsafe.Add(ref tile, c * width), (nuint)width, ref Unsafe.Add(ref scratch, c), (nuint)padded);
         }
 
-        Span<float> gradient = pass.Gradient.Slice(first * classes, width * classes);
-        if (transposed)
+        if (!transposed)
         {
-            // Rows upwards, whole vectors: a row's last store runs into the next rows' first classes, which they then
-            // rewrite; rows whose stores would run past the group are copied exactly, so nothing past it is touched
-            // (in place, the next group's logits live there).
-            ref float destination = ref MemoryMarshal.GetReference(gradient);
-            int r = 0;
-            for (; (r * classes) + padded <= width * classes; r++)
+            for (int r = 0; r < width; r++)
             {
-                for (int k = 0; k < classes; k += width)
+                for (int k = 0; k < classes; k++)
                 {
-                    T.Store(T.Load(ref rowMajor, (nuint)((r * padded) + k)), ref destination, (nuint)((r * classes) + k));
+                    Unsafe.Add(ref destination, (r * classes) + k) = Unsafe.Add(ref tile, (k * width) + r);
                 }
-            }
-
-            for (; r < width; r++)
-            {
-                MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref rowMajor, r * padded), classes).CopyTo(gradient[(r * classes)..]);
             }
 
             return;
         }
 
-        for (int r = 0; r < width; r++)
+        // Rows upwards, whole vectors: a row's last store runs into the next rows' first classes, which they then
+        // rewrite; rows whose stores would run past the group are copied exactly.
+        int row = 0;
+        for (; (row * classes) + padded <= width * classes; row++)
         {
-            for (int k = 0; k < classes; k++)
+            for (int k = 0; k < classes; k += width)
             {
-                Unsafe.Add(ref rowMajor, (r * classes) + k) = Unsafe.Add(ref tile, (k * width) + r);
+                T.Store(T.Load(ref scratch, (nuint)((row * padded) + k)), ref destination, (nuint)((row * classes) + k));
             }
         }
 
-        MemoryMarshal.CreateReadOnlySpan(ref rowMajor, width * classes).CopyTo(gradient);
+        for (; row < width; row++)
+        {
+            MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref scratch, row * padded), classes).CopyTo(gradient[(row * classes)..]);
+        }
     }
 
     /// <summary>
@@ -307,7 +353,7 @@ internal static class NarrowRows
     /// <summary>Stack storage of a group.</summary>
     private struct Tiles
     {
-        public ClassTile Logits, Scratch;
+        public TileArea Area;
         public RowLanes RowLosses;
         public LabelClassLanes LabelClass;
         public GroupSums Sums;
@@ -325,8 +371,9 @@ internal static class NarrowRows
         public DoubleRowLanes Sum, Terms, Weight;
     }
 
-    [InlineArray(TileRows * MaxRows)]
-    private struct ClassTile
+    /// <summary>The tiles: 2,560 floats, laid out per shape by <see cref="Scratch{TShape}"/>.</summary>
+    [InlineArray(AreaFloats)]
+    private struct TileArea
     {
         private float _element;
     }

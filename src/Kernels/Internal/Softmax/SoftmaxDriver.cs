@@ -4,17 +4,10 @@ namespace Kernels.Internal.Softmax;
 
 /// <summary>
 /// Runs a softmax cross-entropy call: picks the lane type, the call's shape (which inputs and outputs it has) and the
-/// layout, chosen by C alone so every ISA computes the same bits. Returns Σ row losses in double, rows added in order.
+/// layout, chosen by C and the kind of targets alone so every ISA computes the same bits. Returns Σ row losses in double, rows added in order.
 /// </summary>
 internal static class SoftmaxDriver
 {
-    /// <summary>
-    /// Rows of at most this many classes take <see cref="NarrowRows"/> (one row per lane). Measured: 4,096 × 10 runs
-    /// several times faster there than one row at a time, whose per-row fixed cost (the maximum's and the sums'
-    /// reductions, the row math, the scalar tail) dominates short rows; 64 keeps the narrow tiles at 10 KB of stack.
-    /// </summary>
-    public const int NarrowClassLimit = 64;
-
     public static double Run(scoped in SoftmaxPass pass)
     {
         RowsKernel kernel = new(pass);
@@ -47,6 +40,8 @@ internal static class SoftmaxDriver
         private double Run<T, TShape>()
             where T : struct, ISimdLanes<T>
             where TShape : ISoftmaxShape =>
-            _pass.ClassCount <= NarrowClassLimit ? NarrowRows.Run<T, TShape>(_pass) : WideRows.Run<T, TShape>(_pass);
+            _pass.ClassCount <= (TShape.ProbabilityTargets ? NarrowRows.TargetClassLimit : NarrowRows.LabelClassLimit)
+                ? NarrowRows.Run<T, TShape>(_pass)
+                : WideRows.Run<T, TShape>(_pass);
     }
 }

@@ -6,7 +6,7 @@ using Kernels.Internal.Simd;
 namespace Kernels.Internal.Softmax;
 
 /// <summary>
-/// Rows of more than <see cref="SoftmaxDriver.NarrowClassLimit"/> classes, one at a time, in three walks:
+/// Rows wider than <see cref="NarrowRows"/> takes, one at a time, in three walks:
 /// the maximum; the exponentials e_c = e^{z_c - m}·U, stored into the gradient and summed (with the loss terms);
 /// the gradient e_c·coefficient - s·v_c in place of e_c. One exponential per element, and no memory but the gradient.
 /// </summary>
