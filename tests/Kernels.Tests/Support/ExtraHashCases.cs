@@ -10,8 +10,8 @@ internal static class ExtraHashCases
 {
     private static readonly float[] Specials = [float.NaN, float.PositiveInfinity, float.NegativeInfinity, 1e30f, -1e30f, -0f];
 
-    /// <summary>(n, C): the narrow/wide boundary (64/65), wide rows with and without a tail group, and long rows.</summary>
-    private static readonly (int Rows, int Classes)[] SoftmaxShapes = [(17, 64), (3, 65), (5, 96), (4, 100), (3, 255), (2, 256), (5, 300), (2, 2_500), (1, 4_099)];
+    /// <summary>(n, C): the layouts' boundaries (64/65 with probability targets, 128/129 with labels), wide rows with and without a tail group, and long rows.</summary>
+    private static readonly (int Rows, int Classes)[] SoftmaxShapes = [(17, 64), (3, 65), (5, 96), (4, 100), (3, 128), (2, 129), (3, 255), (2, 256), (5, 300), (2, 2_500), (1, 4_099)];
 
     /// <summary>(n, d): empty, tiny, row tails of the 16/32/64-row blocks, d = 64 (prefetched) and 256, odd d.</summary>
     private static readonly (int Rows, int Features)[] RegressionShapes = [(0, 3), (1, 1), (37, 13), (64, 70), (100, 64), (129, 256), (1_000, 9)];

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Kernels.Internal.Simd;
 
 namespace Kernels.Internal.Softmax;
@@ -77,11 +78,11 @@ internal ref struct ExponentialStep<T, TShape, TRule, TExact, TStore, TPadded>(
     where TStore : IStaticFlag
     where TPadded : IStaticFlag
 {
-    private readonly ref float _z = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(logits);
-    private readonly ref float _valid = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(valid);
-    private readonly ref float _t = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(targets);
-    private readonly ref float _w = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(classWeights);
-    private readonly ref float _g = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient);
+    private readonly ref float _z = ref MemoryMarshal.GetReference(logits);
+    private readonly ref float _valid = ref MemoryMarshal.GetReference(valid);
+    private readonly ref float _t = ref MemoryMarshal.GetReference(targets);
+    private readonly ref float _w = ref MemoryMarshal.GetReference(classWeights);
+    private readonly ref float _g = ref MemoryMarshal.GetReference(gradient);
     private readonly ref readonly WideConstants<T> _constants = ref constants;
 
     public static bool HasTies => TExact.IsSet;
@@ -132,9 +133,9 @@ internal ref struct ScaleStep<T, TShape, TExact, TCanonical, TPadded>(
     where TCanonical : IStaticFlag
     where TPadded : IStaticFlag
 {
-    private readonly ref float _t = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(targets);
-    private readonly ref float _w = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(classWeights);
-    private readonly ref float _g = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient);
+    private readonly ref float _t = ref MemoryMarshal.GetReference(targets);
+    private readonly ref float _w = ref MemoryMarshal.GetReference(classWeights);
+    private readonly ref float _g = ref MemoryMarshal.GetReference(gradient);
     private readonly ref readonly WideConstants<T> _constants = ref constants;
 
     public static bool HasTies => TExact.IsSet;
