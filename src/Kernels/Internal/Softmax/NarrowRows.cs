@@ -127,7 +127,7 @@ internal static class NarrowRows
         ref float tile = ref tiles.Area[0];
         ref float targetTile = ref Scratch<TShape>(ref tiles);
         stats.LabelExponential = TRule.Exp(stats.Exponential, stats.LabelLogit);
-        RowConstants<T> constants = new(pass, default, 0f, 0f);
+        T keptShare = T.Create(1f - pass.Smoothing), smoothingShare = T.Create(pass.Smoothing / pass.ClassCount);
         ref float weights = ref MemoryMarshal.GetReference(pass.ClassWeights);
 
         // The exponentials, in place of the logits; sums exact (e ≠ U, and the count of e = U) in float partials.
@@ -152,7 +152,7 @@ internal static class NarrowRows
                 partial.AddExponential(exponential, unit, exact: true);
                 if (TShape.Terms)
                 {
-                    T weight = ClassWeight<T, TShape>(constants, ref targetTile, ref weights, c);
+                    T weight = ClassWeight<T, TShape>(keptShare, smoothingShare, ref targetTile, ref weights, c);
                     partial.Terms += ClassTerms.WeightedDifference(weight, TRule.Difference(stats.Exponential, logit));
                     partial.Weight += weight;
                 }
@@ -186,7 +186,7 @@ internal static class NarrowRows
                 nuint at = (nuint)(c * width);
                 T exponential = T.Load(ref tile, at);
                 T gradient = TShape.Terms
-                    ? T.FusedMultiplyAdd(exponential, plan.Coefficient, plan.NegatedTargetScale * ClassWeight<T, TShape>(constants, ref targetTile, ref weights, c))
+                    ? T.FusedMultiplyAdd(exponential, plan.Coefficient, plan.NegatedTargetScale * ClassWeight<T, TShape>(keptShare, smoothingShare, ref targetTile, ref weights, c))
                     : exponential * plan.Coefficient;
                 gradient = canonical ? LossMath.CanonicalNaN(gradient) : gradient;
                 if (!TShape.ProbabilityTargets)
@@ -223,21 +223,14 @@ internal static class NarrowRows
         return total;
     }
 
-    /// <summary>v_c of class c for the group's rows (targets from the target tile).</summary>
+    /// <summary>v_c of class c for the group's rows (targets from the target tile, the class's weight broadcast).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static T ClassWeight<T, TShape>(in RowConstants<T> constants, ref float targetTile, ref float weights, int c)
+    private static T ClassWeight<T, TShape>(T keptShare, T smoothingShare, ref float targetTile, ref float weights, int c)
         where T : struct, ISimdLanes<T>
-        where TShape : ISoftmaxShape
-    {
-        T weight = TShape.ClassWeights ? T.Create(Unsafe.Add(ref weights, c)) : T.Create(1f);
-        if (!TShape.ProbabilityTargets)
-        {
-            return weight;
-        }
-
-        T smoothed = T.FusedMultiplyAdd(constants.KeptShare, T.Load(ref targetTile, (nuint)(c * T.Count)), constants.SmoothingShare);
-        return TShape.ClassWeights ? smoothed * weight : smoothed;
-    }
+        where TShape : ISoftmaxShape =>
+        ClassTerms.Weight<T, TShape>(
+            keptShare, smoothingShare, ref targetTile, (nuint)(c * T.Count),
+            TShape.ClassWeights ? T.Create(Unsafe.Add(ref weights, c)) : T.Create(1f), TShape.ClassWeights);
 
     /// <summary>The scratch after the logit tile: the target tile, or the corner block and small row-major groups.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -43,16 +43,22 @@ internal static class ClassTerms
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T Weight<T, TShape>(in RowConstants<T> constants, ref float targets, ref float classWeights, nuint at, bool readWeights)
         where T : struct, ISimdLanes<T>
+        where TShape : ISoftmaxShape =>
+        Weight<T, TShape>(constants.KeptShare, constants.SmoothingShare, ref targets, at, readWeights ? T.Load(ref classWeights, at) : T.Create(1f), readWeights);
+
+    /// <summary>The same from a class weight already in lanes (the narrow layout broadcasts one class's weight).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T Weight<T, TShape>(T keptShare, T smoothingShare, ref float targets, nuint targetOffset, T classWeight, bool hasWeights)
+        where T : struct, ISimdLanes<T>
         where TShape : ISoftmaxShape
     {
-        T weight = readWeights ? T.Load(ref classWeights, at) : T.Create(1f);
         if (!TShape.ProbabilityTargets)
         {
-            return weight;
+            return classWeight;
         }
 
-        T smoothed = T.FusedMultiplyAdd(constants.KeptShare, T.Load(ref targets, at), constants.SmoothingShare);
-        return readWeights ? smoothed * weight : smoothed;
+        T smoothed = T.FusedMultiplyAdd(keptShare, T.Load(ref targets, targetOffset), smoothingShare);
+        return hasWeights ? smoothed * classWeight : smoothed;
     }
 
     /// <summary>v·(m - z), and 0 where v = 0 (so 0·∞ never forms).</summary>
