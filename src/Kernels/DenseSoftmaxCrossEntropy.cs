@@ -98,6 +98,7 @@ public static class DenseSoftmaxCrossEntropy
             Smoothing = options.LabelSmoothing,
             ZLossWeight = options.ZLossWeight,
             IgnoreIndex = options.IgnoreIndex,
+            FocalGamma = options.FocalGamma,
             ExactScale = exactScale,
             Scale = (float)exactScale,
         };
@@ -142,17 +143,7 @@ public static class DenseSoftmaxCrossEntropy
         int d = DenseLayerGuard.FeatureCount(features, weights, n, k, nameof(labels));
         SpanGuard.EmptyOrLength(options.ClassWeights, k, "options.ClassWeights", "one weight per class");
         DenseLayerGuard.Outputs(weightGradient, biasGradient, inputGradient, n, d, k);
-        if (!(options.LabelSmoothing >= 0f && options.LabelSmoothing <= 1f))
-        {
-            throw new ArgumentOutOfRangeException("options.LabelSmoothing", options.LabelSmoothing, "Label smoothing must lie in [0, 1].");
-        }
-
-        if (!(options.ZLossWeight >= 0f && float.IsFinite(options.ZLossWeight)))
-        {
-            throw new ArgumentOutOfRangeException("options.ZLossWeight", options.ZLossWeight, "The z-loss weight must be finite and non-negative.");
-        }
-
-        DenseLayerGuard.Reduction(reduction);
+        SoftmaxOptionsGuard.Validate(options, reduction, probabilityTargets: false);
         DenseLayerGuard.NoOverlaps(
             weightGradient, biasGradient, inputGradient, features, weights, bias,
             MemoryMarshal.Cast<int, float>(labels), nameof(labels), options.ClassWeights, "options.ClassWeights", default, string.Empty);

@@ -156,6 +156,7 @@ public static class SoftmaxCrossEntropy
         pass.Smoothing = options.LabelSmoothing;
         pass.ZLossWeight = options.ZLossWeight;
         pass.IgnoreIndex = options.IgnoreIndex;
+        pass.FocalGamma = options.FocalGamma;
         // Mean over nothing (no rows, every row ignored, or label weights summing to 0) costs 0 with a zero gradient.
         pass.ExactScale = !mean ? 1 : meanDenominator == 0 ? 0 : 1 / meanDenominator;
         pass.Scale = (float)pass.ExactScale;
@@ -257,20 +258,7 @@ public static class SoftmaxCrossEntropy
         SpanGuard.EmptyOrLength(losses, rows, nameof(losses), "one loss per row");
         SpanGuard.EmptyOrLength(logSumExp, rows, nameof(logSumExp), "one value per row");
         SpanGuard.EmptyOrLength(options.ClassWeights, classCount, "options.ClassWeights", "one weight per class");
-        if (!(options.LabelSmoothing >= 0f && options.LabelSmoothing <= 1f))
-        {
-            throw new ArgumentOutOfRangeException("options.LabelSmoothing", options.LabelSmoothing, "Label smoothing must lie in [0, 1].");
-        }
-
-        if (!(options.ZLossWeight >= 0f && float.IsFinite(options.ZLossWeight)))
-        {
-            throw new ArgumentOutOfRangeException("options.ZLossWeight", options.ZLossWeight, "The z-loss weight must be finite and non-negative.");
-        }
-
-        if (reduction is not (Reduction.Sum or Reduction.Mean))
-        {
-            throw new ArgumentOutOfRangeException(nameof(reduction), reduction, "Unknown reduction.");
-        }
+        SoftmaxOptionsGuard.Validate(options, reduction, probabilityTargets: targetsName != "labels");
 
         ReadOnlySpan<float> classWeights = options.ClassWeights;
         CheckOutput(gradient, nameof(gradient), logits, targetsOrLabels, targetsName, classWeights, inPlaceAllowed: true);

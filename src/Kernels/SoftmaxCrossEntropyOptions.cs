@@ -2,7 +2,7 @@ namespace Kernels;
 
 /// <summary>
 /// Optional behaviour of <see cref="SoftmaxCrossEntropy"/>, all applied inside the fused pass. The default value
-/// (<c>default</c> or <c>new()</c>) means: no smoothing, no ignored label, unit class weights, no z-loss.
+/// (<c>default</c> or <c>new()</c>) means: no smoothing, no ignored label, unit class weights, no z-loss, no focal term.
 /// </summary>
 /// <remarks>
 /// With row i, label y (or target row t), C classes, class weights w (1 when empty), smoothing ε and z-loss weight λ,
@@ -35,4 +35,14 @@ public readonly ref struct SoftmaxCrossEntropyOptions
     /// logits bounded. With λ &gt; 0 a row whose log-sum-exp is infinite has an infinite loss and an infinite or NaN gradient.
     /// </summary>
     public float ZLossWeight { get; init; }
+
+    /// <summary>
+    /// Focal loss γ ≥ 0 (finite; 0, the default, is cross-entropy, bit for bit): the row loss becomes
+    /// -w_y·(1 - p_y)^γ·ln p_y + λ·lse² (Lin et al., 2017), with the class weights w as the per-class α and
+    /// <see cref="Reduction.Mean"/> dividing by Σ w_y as for cross-entropy. Class-index labels only, with the ignore
+    /// index, class weights and z-loss; γ &gt; 0 with label smoothing or probability targets throws
+    /// <see cref="ArgumentException"/>. Computed from the row's exact sums, so the loss and gradient stay finite and
+    /// accurate for every γ, 0 &lt; γ &lt; 1 included, at p_y → 1 and p_y → 0. A NaN logit makes the row NaN.
+    /// </summary>
+    public float FocalGamma { get; init; }
 }

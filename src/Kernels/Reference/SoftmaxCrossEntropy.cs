@@ -142,7 +142,7 @@ public static class SoftmaxCrossEntropy
     /// <exception cref="ArgumentOutOfRangeException">The label or an option is out of range.</exception>
     public static double RowLoss(ReadOnlySpan<double> logits, int label, SoftmaxCrossEntropyOptions options, Span<double> gradient, out double logSumExp)
     {
-        ValidateRow(logits, gradient, options);
+        ValidateRow(logits, gradient, options, probabilityTargets: false);
         if ((uint)label >= (uint)logits.Length && label != options.IgnoreIndex)
         {
             throw new ArgumentOutOfRangeException(nameof(label), label, $"The label must lie in [0, {logits.Length}) or equal the ignore index.");
@@ -165,7 +165,7 @@ public static class SoftmaxCrossEntropy
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
     public static double RowLoss(ReadOnlySpan<double> logits, ReadOnlySpan<float> targets, SoftmaxCrossEntropyOptions options, Span<double> gradient, out double logSumExp)
     {
-        ValidateRow(logits, gradient, options);
+        ValidateRow(logits, gradient, options, probabilityTargets: true);
         if (targets.Length != logits.Length)
         {
             throw new ArgumentException($"'targets' has length {targets.Length} but 'logits' has length {logits.Length}; they must be equal.", nameof(targets));
@@ -269,7 +269,7 @@ public static class SoftmaxCrossEntropy
     internal static int ValidateLabelShape(int logitsLength, ReadOnlySpan<int> labels, SoftmaxCrossEntropyOptions options, Reduction reduction)
     {
         int classCount = Kernels.SoftmaxCrossEntropy.ValidateLabelShape(logitsLength, labels, options);
-        CheckOptions(options, reduction);
+        SoftmaxOptionsGuard.Validate(options, reduction, probabilityTargets: false);
         return classCount;
     }
 
@@ -287,10 +287,10 @@ public static class SoftmaxCrossEntropy
         }
 
         SpanGuard.EmptyOrLength(options.ClassWeights, classCount, "options.ClassWeights", "one weight per class");
-        CheckOptions(options, reduction);
+        SoftmaxOptionsGuard.Validate(options, reduction, probabilityTargets: true);
     }
 
-    private static void ValidateRow(ReadOnlySpan<double> logits, Span<double> gradient, SoftmaxCrossEntropyOptions options)
+    private static void ValidateRow(ReadOnlySpan<double> logits, Span<double> gradient, SoftmaxCrossEntropyOptions options, bool probabilityTargets)
     {
         if (logits.IsEmpty)
         {
@@ -308,24 +308,6 @@ public static class SoftmaxCrossEntropy
         }
 
         SpanGuard.EmptyOrLength(options.ClassWeights, logits.Length, "options.ClassWeights", "one weight per class");
-        CheckOptions(options, Reduction.Sum);
-    }
-
-    private static void CheckOptions(SoftmaxCrossEntropyOptions options, Reduction reduction)
-    {
-        if (!(options.LabelSmoothing is >= 0 and <= 1))
-        {
-            throw new ArgumentOutOfRangeException("options.LabelSmoothing", options.LabelSmoothing, "Label smoothing must lie in [0, 1].");
-        }
-
-        if (!(options.ZLossWeight >= 0 && float.IsFinite(options.ZLossWeight)))
-        {
-            throw new ArgumentOutOfRangeException("options.ZLossWeight", options.ZLossWeight, "The z-loss weight must be finite and non-negative.");
-        }
-
-        if (reduction is not (Reduction.Sum or Reduction.Mean))
-        {
-            throw new ArgumentOutOfRangeException(nameof(reduction), reduction, "Unknown reduction.");
-        }
+        SoftmaxOptionsGuard.Validate(options, Reduction.Sum, probabilityTargets);
     }
 }

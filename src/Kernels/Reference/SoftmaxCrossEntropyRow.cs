@@ -61,6 +61,11 @@ internal static class SoftmaxCrossEntropyRow
             return 0;
         }
 
+        if (useLabels && options.FocalGamma != 0)
+        {
+            return FocalLoss(z, label, options, gradientScale, gradient, sums);
+        }
+
         // Σ a_c, and the loss Σ a_c·(lse - z_c) + λ·lse².
         double smoothing = options.LabelSmoothing, lambda = options.ZLossWeight;
         ReadOnlySpan<float> weights = options.ClassWeights;
@@ -124,6 +129,48 @@ internal static class SoftmaxCrossEntropyRow
                 g = (k * p) - a;
             }
 
+            gradient[c] = TGradient.CreateTruncating(gradientScale == 0 ? 0 : gradientScale * g);
+        }
+
+        return loss;
+    }
+
+    /// <summary>
+    /// Focal loss with a class label: w_y·q^γ·ℓ + λ·lse², ℓ = lse - z_y, q = 1 - p_y = (Σc≠y e^{z_c - m})/S (no
+    /// cancellation as p_y → 1). Gradient: (w_y·F + 2λ·lse)·p_c for c ≠ y and 2λ·lse·p_y - w_y·F·q for y, with
+    /// F = q^γ·(1 + γ·p_y·ℓ/q), whose ratio takes its limits 1 at q = 0 and 0 at p_y = 0.
+    /// </summary>
+    private static double FocalLoss<TLogit, TGradient>(
+        ReadOnlySpan<TLogit> z, int label, SoftmaxCrossEntropyOptions options, double gradientScale, Span<TGradient> gradient, ShiftedSums sums)
+        where TLogit : unmanaged, IBinaryFloatingPointIeee754<TLogit>
+        where TGradient : unmanaged, IBinaryFloatingPointIeee754<TGradient>
+    {
+        double gamma = options.FocalGamma, lambda = options.ZLossWeight, lse = sums.LogSumExp;
+        double w = options.ClassWeights.IsEmpty ? 1 : options.ClassWeights[label];
+        double labelLogit = double.CreateTruncating(z[label]);
+        double distance = Distance(labelLogit, sums.Maximum, sums.LogSum);
+        double q = sums.SumWithoutLabel / sums.Sum;
+        double power = Math.Pow(q, gamma);
+        double loss = (w == 0 ? 0 : w * power * distance) + (lambda != 0 ? lambda * lse * lse : 0);
+        if (sums.HasNaN)
+        {
+            loss = double.NaN;
+        }
+
+        if (gradient.IsEmpty)
+        {
+            return loss;
+        }
+
+        double labelProbability = ShiftedExp(labelLogit, sums.Maximum) / sums.Sum;
+        double ratio = sums.SumWithoutLabel == 0 ? 1 : labelProbability == 0 ? 0 : labelProbability * distance / q;
+        double labelWeight = w * power * (1 + (gamma * ratio));
+        double zLossFactor = lambda != 0 ? 2 * lambda * lse : 0;
+        bool nanRow = sums.HasNaN || (lambda != 0 && double.IsInfinity(lse));
+        for (int c = 0; c < z.Length; c++)
+        {
+            double p = ShiftedExp(double.CreateTruncating(z[c]), sums.Maximum) / sums.Sum;
+            double g = nanRow ? double.NaN : c == label ? (zLossFactor * p) - (labelWeight * q) : (labelWeight + zLossFactor) * p;
             gradient[c] = TGradient.CreateTruncating(gradientScale == 0 ? 0 : gradientScale * g);
         }
 

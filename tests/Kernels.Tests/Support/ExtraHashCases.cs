@@ -33,6 +33,9 @@ internal static class ExtraHashCases
                 return SoftmaxLabels(rows, classes, seed, new() { LabelSmoothing = 0.1f, IgnoreIndex = 1, ClassWeights = weights, ZLossWeight = 1e-3f });
             });
             yield return ($"SoftmaxCrossEntropy probability targets n={rows} C={classes}", seed => SoftmaxTargets(rows, classes, seed));
+            yield return ($"SoftmaxCrossEntropy focal γ=2, z-loss, ignore n={rows} C={classes}", seed =>
+                SoftmaxLabels(rows, classes, seed, new() { FocalGamma = 2f, IgnoreIndex = 1, ZLossWeight = 1e-3f }));
+            yield return ($"SoftmaxCrossEntropy focal γ=0.5 n={rows} C={classes}", seed => SoftmaxLabels(rows, classes, seed, new() { FocalGamma = 0.5f }));
         }
 
         foreach ((int rows, int features) in RegressionShapes)

@@ -18,6 +18,9 @@ internal ref struct SoftmaxPass
     public float Smoothing;
     public float ZLossWeight;
     public int? IgnoreIndex;
+
+    /// <summary>Focal γ (0: cross-entropy; labels only, without smoothing).</summary>
+    public float FocalGamma;
     public float Scale;
     public double ExactScale;
     public Span<float> Gradient;

@@ -74,24 +74,40 @@ internal static class SoftmaxRowMath
         T rowScale = T.Select(ignored, zero, T.Create(pass.Scale));
         plan.NegatedTargetScale = -(TShape.ProbabilityTargets ? rowScale : rowScale * T.Create(pass.Smoothing / pass.ClassCount));
 
-        if (TShape.WritesGradient)
-        {
-            inputs.E = TShape.ProbabilityTargets ? zero : stats.LabelExponential;
-            inputs.F = TShape.ProbabilityTargets ? zero : TRule.Difference(stats.Exponential, stats.LabelLogit);
-            T coefficient = T.InDouble(new GradientFactors(steps), inputs, ref sum, out T labelGradient);
-            plan.Coefficient = T.Select(ignored, zero, coefficient);
-            plan.LabelGradient = T.Select(ignored, zero, LossMath.CanonicalNaN(labelGradient));
-        }
-
         T zLoss = pass.ZLossWeight == 0f ? zero : T.Create(pass.ZLossWeight) * logSumExp * logSumExp;
         if (TShape.ProbabilityTargets)
         {
+            if (TShape.WritesGradient)
+            {
+                inputs.E = zero;
+                inputs.F = zero;
+                plan.Coefficient = T.InDouble(new GradientFactors(steps), inputs, ref sum, out _);
+            }
+
             plan.Loss = T.FusedMultiplyAdd(log1pT, stats.TargetWeight, stats.Terms) + zLoss;
             return plan;
         }
 
         T difference = TRule.Difference(stats.Exponential, stats.LabelLogit);
         T labelLoss = T.Select(T.EqualTo(difference, zero), log1pT, difference + log1pT);
+        T lossWeight = T.Create(1f - pass.Smoothing) * stats.LabelWeight;
+        inputs.E = stats.LabelExponential;
+        inputs.F = difference;
+        if (pass.FocalGamma != 0f)
+        {
+            // Focal loss (labels only, no smoothing): the loss weight becomes w_y·q^γ and the gradient's label weight w_y·F.
+            FocalWeights<T> focal = SoftmaxFocal.Weights(pass.FocalGamma, inputs, labelLoss, ref sum);
+            lossWeight = stats.LabelWeight * focal.Power;
+            inputs.C = stats.LabelWeight * focal.GradientFactor;
+        }
+
+        if (TShape.WritesGradient)
+        {
+            T coefficient = T.InDouble(new GradientFactors(steps), inputs, ref sum, out T labelGradient);
+            plan.Coefficient = T.Select(ignored, zero, coefficient);
+            plan.LabelGradient = T.Select(ignored, zero, LossMath.CanonicalNaN(labelGradient));
+        }
+
         T otherLosses = zLoss;
         if (TShape.Terms)
         {
@@ -99,7 +115,7 @@ internal static class SoftmaxRowMath
             otherLosses = T.FusedMultiplyAdd(T.Create(pass.Smoothing / pass.ClassCount), smoothingTerms, zLoss);
         }
 
-        plan.Loss = T.Select(ignored, zero, T.FusedMultiplyAdd(T.Create(1f - pass.Smoothing) * stats.LabelWeight, labelLoss, otherLosses));
+        plan.Loss = T.Select(ignored, zero, T.FusedMultiplyAdd(lossWeight, labelLoss, otherLosses));
         return plan;
     }
 

@@ -105,11 +105,22 @@ internal static class WideRows
         // lse = m + log1p(t) is promised within a few 2^-24·(|m| + log1p(t)), which a small |m| leaves to t alone.
         bool smallMaximum = float.Abs(stats.Exponential.Maximum.Value) < RecountBelow;
         bool recount = (TShape.Terms || labelHoldsMaximum || smallMaximum) && sum - unit < RecountBelow * unit;
-        if (recount && !store)
+        if (recount && (!store || pass.FocalGamma != 0f))
         {
-            Exponentials<T, TShape, TRule, FlagSet, FlagUnset>(logits, targets, pass.ClassWeights, default, constants, ref sums);
+            // Focal loss's gradient coefficient needs q = 1 - p_y exactly, so with a gradient the recount comes before
+            // the scale walk: a scale walk by 1 (e_c·1 = e_c, every bit kept) that recounts.
+            if (store)
+            {
+                RecountingScale<T, TShape, FlagUnset>(targets, pass.ClassWeights, gradient, new WideConstants<T>(pass, stats.Exponential, 1f, 0f), ref sums);
+            }
+            else
+            {
+                Exponentials<T, TShape, TRule, FlagSet, FlagUnset>(logits, targets, pass.ClassWeights, default, constants, ref sums);
+            }
+
             sum = sums.Sum.Total();
             stats.Ties = ScalarLanes.Create((float)sums.Ties.Total());
+            recount = false;
         }
 
         RowPlan<ScalarLanes> plan = SoftmaxRowMath.Plan<ScalarLanes, TShape, TRule>(pass, stats, ref sum);
