@@ -21,7 +21,8 @@ namespace Kernels.Tests;
 /// <item>The products α_t·m^γ·BCE: two roundings (2u) and α_t's own (2u) where α is given.</item>
 /// <item>The gradient's bracket (σ - y) - γ(2y-1)·BCE·ratio: for hard targets both terms have one sign, so the bracket
 /// keeps the larger relative error of its terms: the ratio (q or 1 - q or q/1: ≤ 2 roundings, with q's 2u), BCE (8u),
-/// two products, one subtraction: ≤ 16u.</item>
+/// two products, one subtraction: ≤ 16u. (The operator forms it as fma(γ(1-2y)·ratio, BCE, σ - y), γ(1-2y) exact for hard
+/// targets: one product and one rounded sum, fewer roundings than counted here, so the same bound holds.)</item>
 /// </list>
 /// <para>Total, hard targets: loss ≤ 8u + 2u + 2.8γu + 4u ≈ (14 + 2.8γ)u, i.e. (7 + 1.4γ) ulp; gradient ≤ (16 + 2 + 2.8γ + 4)u,
 /// i.e. (11 + 1.4γ) ulp. Soft targets: the same plus γ(3u + 4u·|ln s|) for the loss, and the gradient's bracket may

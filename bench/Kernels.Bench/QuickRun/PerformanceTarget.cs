@@ -30,14 +30,17 @@ internal abstract record PerformanceTarget(string Method, string Comparison, obj
 
         double ratio = comparison / method;
         met = ratio >= Must;
-        string verdict = $"must ≥ {Format(Must)}: {(ratio >= Must ? "met" : "NOT MET")}";
+        string verdict = $"must {Bound} {Format(Must)}: {(ratio >= Must ? "met" : "NOT MET")}";
         if (Aim is double aim)
         {
-            verdict += $"; aim ≥ {Format(aim)}: {(ratio >= aim ? "met" : "not met")}";
+            verdict += $"; aim {Bound} {Format(aim)}: {(ratio >= aim ? "met" : "not met")}";
         }
 
         return $"{Title}: {Describe(ratio, method, comparison)}  ({verdict})";
     }
+
+    /// <summary>How the formatted value relates to the formatted must and aim ("≥", or "≤" for a unit that inverts the ratio).</summary>
+    protected virtual string Bound => "≥";
 
     /// <summary>What is compared, e.g. "Fused vs ScalarLoop at n = 65,536".</summary>
     protected abstract string Title { get; }
@@ -97,4 +100,27 @@ internal sealed record BandwidthShareTarget(string Method, string Triad, object 
 
     // Bytes per nanosecond are gigabytes (10^9 bytes) per second.
     private double GigabytesPerSecond(double nanoseconds) => (double)BytesPerElement * (ElementCount.Of(Shape) ?? 0) / nanoseconds;
+}
+
+/// <summary>
+/// <see cref="PerformanceTarget.Method"/> takes at most <paramref name="MaxTimes"/> times as long as the comparison (a
+/// variant beside the plain kernel it extends, e.g. focal loss beside binary cross-entropy). Stored as the speed-up it
+/// implies (must = 1 / <paramref name="MaxTimes"/>) and printed as time(Method) / time(Comparison).
+/// </summary>
+/// <param name="Method">The method the target is about.</param>
+/// <param name="Comparison">The plain kernel it is timed against.</param>
+/// <param name="Shape">The case (see <see cref="PerformanceTarget"/>).</param>
+/// <param name="MaxTimes">The most time(Method) / time(Comparison) may be.</param>
+/// <param name="AimTimes">The ratio aimed for, if any.</param>
+internal sealed record TimeRatioTarget(string Method, string Comparison, object Shape, double MaxTimes, double? AimTimes)
+    : PerformanceTarget(Method, Comparison, Shape, 1 / MaxTimes, AimTimes is double aim ? 1 / aim : null)
+{
+    /// <inheritdoc/>
+    protected override string Title => $"{Method} time / {Comparison} time at {ElementCount.ShapeLabel(Shape)}";
+
+    /// <inheritdoc/>
+    protected override string Bound => "≤";
+
+    /// <inheritdoc/>
+    protected override string Format(double ratio) => Invariant($"{1 / ratio:0.00}×");
 }

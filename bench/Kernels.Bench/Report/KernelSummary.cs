@@ -15,6 +15,7 @@ namespace Kernels.Bench.Report;
 /// <param name="Throughput">The fused kernel's GB/s or GFLOP/s, if the class declares how to count it.</param>
 /// <param name="AllocatedBytes">The most bytes any row of the shape allocated per call.</param>
 /// <param name="Allocating">The labels of the rows that allocated.</param>
+/// <param name="Relative">With <see cref="SummaryKernelAttribute.RelativeTo"/>: every other row's label and time(row) / time(that row).</param>
 internal sealed record ShapeLine(
     string Shape,
     int Elements,
@@ -24,7 +25,8 @@ internal sealed record ShapeLine(
     IReadOnlyList<double?> Others,
     double? Throughput,
     long AllocatedBytes,
-    IReadOnlyList<string> Allocating)
+    IReadOnlyList<string> Allocating,
+    IReadOnlyList<(string Label, double? Ratio)> Relative)
 {
     /// <summary>time(scalar) / time(fused).</summary>
     public double? FusedVsScalar => Scalar / Fused;
@@ -38,7 +40,8 @@ internal sealed record ShapeLine(
 /// <param name="Facts">The class's <see cref="SummaryKernelAttribute"/> (or the defaults).</param>
 /// <param name="OtherColumns">The labels of the rows other than scalar, composition and fused.</param>
 /// <param name="Lines">A line per shape, in the run's order.</param>
-internal sealed record KernelTable(string Kernel, SummaryKernelAttribute Facts, IReadOnlyList<string> OtherColumns, IReadOnlyList<ShapeLine> Lines);
+/// <param name="RelativeToLabel">The label of the <see cref="SummaryKernelAttribute.RelativeTo"/> row, or null.</param>
+internal sealed record KernelTable(string Kernel, SummaryKernelAttribute Facts, IReadOnlyList<string> OtherColumns, IReadOnlyList<ShapeLine> Lines, string? RelativeToLabel = null);
 
 /// <summary>
 /// The user-facing summary of a benchmark run, derived generically from BenchmarkDotNet's reports: a table per
@@ -116,10 +119,15 @@ internal static class KernelSummary
             // Allocations are counted outside the timed runs, on one thread (see BenchmarkProbe): exact in any mode.
             var allocations = shape.Select(r => (Label: roles[r.BenchmarkCase.Descriptor.WorkloadMethod.Name].Label,
                 Bytes: BenchmarkProbe.Of(r.BenchmarkCase).Calls[r.BenchmarkCase.Descriptor.WorkloadMethod.Name].AllocatedBytes)).ToArray();
+            // Ratios to the kernel's reference row, in the methods' order (null where either did not run).
+            double? reference = facts.RelativeTo is { } name && perElement.TryGetValue(name, out double r) ? r : null;
+            (string, double?)[] relative = facts.RelativeTo is null ? [] : [.. roles.Where(m => m.Key != facts.RelativeTo)
+                .Select(m => (m.Value.Label, perElement.TryGetValue(m.Key, out double t) ? t / reference : null))];
             lines.Add(new ShapeLine(shape.Key, elements, Of(RowRole.Scalar), Of(RowRole.Composition), fused, otherTimes, throughput,
-                allocations.Max(a => a.Bytes), [.. allocations.Where(a => a.Bytes > 0).Select(a => a.Label)]));
+                allocations.Max(a => a.Bytes), [.. allocations.Where(a => a.Bytes > 0).Select(a => a.Label)], relative));
         }
 
-        return new KernelTable(kernel, facts, others, lines);
+        string? relativeToLabel = facts.RelativeTo is { } method && roles.TryGetValue(method, out var row) ? row.Label : null;
+        return new KernelTable(kernel, facts, others, lines, relativeToLabel);
     }
 }

@@ -66,4 +66,10 @@ internal sealed class SummaryKernelAttribute : Attribute
 
     /// <summary>What the throughput counts, printed under the table.</summary>
     public string? Note { get; init; }
+
+    /// <summary>
+    /// The benchmark method every other row of the kernel is also shown against, as time(row) / time(this method) at
+    /// the same shape in the same run (e.g. a variant beside the plain kernel it extends); null for none.
+    /// </summary>
+    public string? RelativeTo { get; init; }
 }

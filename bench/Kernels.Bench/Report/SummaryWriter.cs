@@ -39,6 +39,14 @@ internal static class SummaryWriter
             lines.AddRange(Align(others));
         }
 
+        string[][] relative = [.. RelativeRows(tables)];
+        if (relative.Length > 0)
+        {
+            lines.Add("");
+            lines.Add("Rows against the plain kernel they extend, same run and shape (time / time; lower is better):");
+            lines.AddRange(Align(relative));
+        }
+
         lines.Add("");
         lines.AddRange(Align([MainHeaders, .. MainRows(tables, bold: false)]));
         return lines;
@@ -68,10 +76,14 @@ internal static class SummaryWriter
             text.AppendLine();
             text.AppendLine(CultureInfo.InvariantCulture, $"**{table.Kernel}**{(table.Facts.Note is { } note ? $" ({note})" : "")}");
             text.AppendLine();
+            string[] relativeHeaders = table.RelativeToLabel is { } against && table.Lines.Count > 0
+                ? [.. table.Lines[0].Relative.Select(r => $"{r.Label} / {against}")]
+                : [];
             AppendTable(
                 text,
-                ["shape", "scalar loop", "composition", "fused", .. table.OtherColumns],
-                table.Lines.Select(line => (string[])[line.Shape, Time(line.Scalar), Time(line.Composition), Time(line.Fused), .. line.Others.Select(Time)]));
+                ["shape", "scalar loop", "composition", "fused", .. table.OtherColumns, .. relativeHeaders],
+                table.Lines.Select(line => (string[])[line.Shape, Time(line.Scalar), Time(line.Composition), Time(line.Fused), .. line.Others.Select(Time),
+                    .. line.Relative.Select(r => RelativeRatio(r.Ratio))]));
         }
 
         return text.ToString();
@@ -91,6 +103,14 @@ internal static class SummaryWriter
                 : table.Facts.Throughput == ThroughputUnit.Flops ? Invariant($"{t:0.0} GFLOP/s") : Invariant($"{t:0.0} GB/s"),
             line.AllocatedBytes == 0 ? "0 B" : Invariant($"{line.AllocatedBytes:N0} B ({string.Join(", ", line.Allocating)})"),
         ]));
+
+    /// <summary>Per kernel with <see cref="SummaryKernelAttribute.RelativeTo"/> and shape: "label r× against" for every other row.</summary>
+    private static IEnumerable<string[]> RelativeRows(IReadOnlyList<KernelTable> tables) =>
+        tables.Where(t => t.RelativeToLabel is not null).SelectMany(t => t.Lines.Select((line, i) => (string[])
+            [i == 0 ? t.Kernel : "", line.Shape, string.Join(" · ", line.Relative.Select(r => $"{r.Label} {RelativeRatio(r.Ratio)} {t.RelativeToLabel}"))]));
+
+    /// <summary>A time ratio with two decimals (the budgets it is read against, such as 1.5×, need them).</summary>
+    private static string RelativeRatio(double? ratio) => ratio is double r ? Invariant($"{r:0.00}×") : "-";
 
     private static void AppendTable(StringBuilder text, string[] headers, IEnumerable<string[]> rows)
     {
