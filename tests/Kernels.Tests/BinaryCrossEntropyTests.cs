@@ -759,9 +759,12 @@ public static class BceAccuracy
     public const int SumRoundingUnits = 1;
 
     /// <summary>Runs <paramref name="overload"/> on <paramref name="call"/> and records each output it writes.</summary>
-    public static void Verify(BceOverload overload, BceBuffers call, AccuracyReport report)
+    public static void Verify(BceOverload overload, BceBuffers call, AccuracyReport report) =>
+        Check(overload, call, overload.Invoke(BceKernels.Instance, call), report);
+
+    /// <summary>Records each output of a call already made (its outputs in <paramref name="call"/>, its result <paramref name="cost"/>).</summary>
+    public static void Check(BceOverload overload, BceBuffers call, float cost, AccuracyReport report)
     {
-        float cost = overload.Invoke(BceKernels.Instance, call);
         if (call.Predictions.IsEmpty)
         {
             // Nothing to measure (and an empty weight span no longer tells a weighted call apart): the cost is 0.
