@@ -54,12 +54,6 @@ internal static class SoftmaxFocal
         return weights;
     }
 
-    /// <summary>N = Σc≠y e_c, as the label's gradient forms it: E + (ties - 1)·U when the label holds the maximum, else S - e_y.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TDouble Others<TDouble>(scoped in LaneInputs<TDouble> inputs, TDouble wide, TDouble total)
-        where TDouble : struct, IDoubleLanes<TDouble> =>
-        TDouble.SelectEqual(inputs.F, TDouble.Create(0), wide + ((inputs.A - TDouble.Create(1)) * inputs.B), total - inputs.E);
-
     /// <summary>q^n (returned) and q = N/S (second), n ≥ 0; wide = E.</summary>
     private readonly struct Remainder(long wholePower) : IDoubleLaneFunction
     {
@@ -67,7 +61,7 @@ internal static class SoftmaxFocal
         public TDouble Invoke<TDouble>(scoped in LaneInputs<TDouble> inputs, TDouble wide, out TDouble second) where TDouble : struct, IDoubleLanes<TDouble>
         {
             TDouble total = wide + (inputs.A * inputs.B);
-            TDouble q = Others(inputs, wide, total) / total;
+            TDouble q = SoftmaxRowMath.Others(inputs, wide, total) / total;
             second = q;
             TDouble power = TDouble.Create(1), square = q;
             for (long n = wholePower; n != 0; n >>= 1)
@@ -91,7 +85,7 @@ internal static class SoftmaxFocal
         public TDouble Invoke<TDouble>(scoped in LaneInputs<TDouble> inputs, TDouble wide, out TDouble second) where TDouble : struct, IDoubleLanes<TDouble>
         {
             TDouble zero = TDouble.Create(0), one = TDouble.Create(1);
-            TDouble others = Others(inputs, wide, wide + (inputs.A * inputs.B));
+            TDouble others = SoftmaxRowMath.Others(inputs, wide, wide + (inputs.A * inputs.B));
             // p_y·ℓ/q → 1 as q → 0 (N = 0), and → 0 as p_y → 0 (e_y = 0, where ℓ may be ∞): both limits, never 0/0 or 0·∞.
             TDouble ratio = TDouble.SelectEqual(others, zero, one, TDouble.SelectEqual(inputs.E, zero, zero, inputs.E * inputs.D / others));
             second = zero;

@@ -119,6 +119,15 @@ internal static class SoftmaxRowMath
         return plan;
     }
 
+    /// <summary>
+    /// N = Σc≠y e_c from the lanes of <see cref="GradientFactors"/> (A = ties, B = U, E = e_y, F = m - z_y; wide = E)
+    /// and the total S: E + (ties - 1)·U when the label holds the maximum (no S - e_y cancellation), else S - e_y.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static TDouble Others<TDouble>(scoped in LaneInputs<TDouble> inputs, TDouble wide, TDouble total)
+        where TDouble : struct, IDoubleLanes<TDouble> =>
+        TDouble.SelectEqual(inputs.F, TDouble.Create(0), wide + ((inputs.A - TDouble.Create(1)) * inputs.B), total - inputs.E);
+
     /// <summary>The per-call constants of the double steps.</summary>
     private readonly struct DoubleSteps(scoped in SoftmaxPass pass, bool probabilityTargets)
     {
@@ -171,7 +180,7 @@ internal static class SoftmaxRowMath
                 remainder += TDouble.Create(steps.TwiceZLossWeight) * inputs.D;
             }
 
-            TDouble others = TDouble.SelectEqual(inputs.F, TDouble.Create(0), wide + ((inputs.A - TDouble.Create(1)) * inputs.B), sum - inputs.E);
+            TDouble others = Others(inputs, wide, sum);
             second = (TDouble.Create(steps.Scale) * remainder) - (total * others * scaledInverse);
             return total * scaledInverse;
         }
